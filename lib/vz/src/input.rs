@@ -1,0 +1,331 @@
+//! Reading inputs: standard input or paths (`-` is standard input, at most
+//! once, named `<stdin>`), JSON or YAML detected from the content,
+//! multi-document YAML and kubectl `List` objects flattened into one stream of
+//! documents, each tagged with its source and line.
+
+use crate::error::{Error, Location};
+use crate::yaml::{self, SourceMap};
+use serde_json::Value;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+/// Where an input comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input, named `<stdin>` in messages.
+    Stdin,
+    /// A file.
+    Path(PathBuf),
+}
+
+impl Input {
+    /// `-` is standard input; anything else is a path.
+    pub fn from_arg(arg: &str) -> Self {
+        if arg == "-" { Input::Stdin } else { Input::Path(PathBuf::from(arg)) }
+    }
+
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::Path(p) => p.display().to_string(),
+        }
+    }
+
+    /// Reads the whole input as UTF-8 text (a leading byte-order mark is
+    /// dropped). Standard input that is a terminal is refused rather than
+    /// waited on.
+    pub fn read_text(&self) -> Result<String, Error> {
+        let mut bytes = Vec::new();
+        match self {
+            Input::Stdin => {
+                let stdin = std::io::stdin();
+                if stdin.is_terminal() {
+                    return Err(Error::usage(
+                        "standard input is a terminal: name a file or pipe JSON/YAML into me",
+                    ));
+                }
+                stdin.lock().read_to_end(&mut bytes).map_err(|e| Error::io(self.name(), e))?;
+            }
+            Input::Path(p) => {
+                bytes = std::fs::read(p).map_err(|e| Error::io_path(p, e))?;
+            }
+        }
+        text_from_bytes(bytes, &self.name())
+    }
+}
+
+fn text_from_bytes(bytes: Vec<u8>, name: &str) -> Result<String, Error> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        Error::Parse {
+            at: Location::at(name, line, 0),
+            message: format!("not UTF-8 text (invalid byte at offset {at})"),
+        }
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}
+
+/// Reads `path` as text, naming it as given.
+pub fn read_path(path: &Path) -> Result<String, Error> {
+    Input::Path(path.to_path_buf()).read_text()
+}
+
+/// The syntax of a text, from its first meaningful character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// Starts with `{` or `[`.
+    Json,
+    /// Anything else.
+    Yaml,
+}
+
+/// Decides JSON or YAML from the content: JSON starts with `{` or `[`.
+pub fn detect(text: &str) -> Syntax {
+    match text.trim_start().as_bytes().first() {
+        Some(b'{' | b'[') => Syntax::Json,
+        _ => Syntax::Yaml,
+    }
+}
+
+/// One document of an input stream.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The document.
+    pub value: Value,
+    /// The input's name and the line and column where the document starts.
+    pub at: Location,
+    /// Where each key and value of the document stands (empty when the
+    /// stream was read without locations).
+    pub map: SourceMap,
+}
+
+impl Document {
+    /// The location of the value at `path` inside this document (the key's
+    /// location when `key` is true), falling back to the document's start.
+    pub fn locate(&self, path: &str, key: bool) -> Location {
+        let found = if key { self.map.key(path) } else { self.map.value(path) };
+        match found {
+            Some((line, column)) => Location::at(&self.at.input, line, column),
+            None => self.at.clone(),
+        }
+    }
+}
+
+/// Whether to record the location of every key and value (for messages that
+/// point into a user's file) or only of each document (faster).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locate {
+    /// Only each document's start.
+    Documents,
+    /// Every key and value.
+    Everything,
+}
+
+/// Parses a text into documents: JSON (one value or a stream of values) or
+/// multi-document YAML; empty YAML documents are dropped and kubectl `List`
+/// objects (`kind: List`, `PodList`, …) are replaced by their items.
+pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Document>, Error> {
+    let mut docs = Vec::new();
+    if detect(text) == Syntax::Json {
+        let values = parse_json_stream(text, name)?;
+        if locate == Locate::Everything {
+            // JSON is YAML 1.2: reparse for locations now that syntax is known good.
+            for d in yaml::parse_stream_located(text, name)? {
+                docs.push(located_doc(d, name));
+            }
+        } else {
+            docs.extend(values.into_iter().map(|(value, line, column)| Document {
+                value,
+                at: Location::at(name, line, column),
+                map: SourceMap::default(),
+            }));
+        }
+    } else if locate == Locate::Everything {
+        for d in yaml::parse_stream_located(text, name)? {
+            docs.push(located_doc(d, name));
+        }
+    } else {
+        let starts = document_lines(text);
+        for (i, value) in yaml::parse_stream(text, name)?.into_iter().enumerate() {
+            let line = starts.get(i).copied().unwrap_or(0);
+            docs.push(Document { value, at: Location::at(name, line, 0), map: SourceMap::default() });
+        }
+    }
+    Ok(flatten_lists(docs))
+}
+
+fn located_doc(d: yaml::LocatedDoc, name: &str) -> Document {
+    let (line, column) = d.map.values.get("").copied().unwrap_or((0, 0));
+    Document { value: d.value, at: Location::at(name, line, column), map: d.map }
+}
+
+/// Reads and parses every input, in order, into one stream of documents.
+/// Standard input may be named at most once.
+pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>, Error> {
+    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        return Err(Error::usage("standard input (`-`) can be read only once"));
+    }
+    let mut all = Vec::new();
+    for input in inputs {
+        let text = input.read_text()?;
+        all.extend(parse_documents(&text, &input.name(), locate)?);
+    }
+    Ok(all)
+}
+
+fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)>, Error> {
+    let mut out = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    loop {
+        let offset = stream.byte_offset();
+        match stream.next() {
+            None => break,
+            Some(Ok(v)) => {
+                let skipped = text[offset..].len() - text[offset..].trim_start().len();
+                let (line, column) = line_col(text, offset + skipped);
+                out.push((v, line, column));
+            }
+            Some(Err(e)) => {
+                let message = e.to_string();
+                let message = match message.find(" at line ") {
+                    Some(i) => message[..i].to_string(),
+                    None => message,
+                };
+                return Err(Error::Parse { at: Location::at(name, e.line(), e.column()), message });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The first line of each non-empty YAML document (1-based), by scanning for
+/// `---` separators. Used only to point messages at a document.
+fn document_lines(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut current: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("---") && line[3..].trim().is_empty() || line.starts_with("--- ") {
+            current = None;
+            continue;
+        }
+        if line.starts_with("...") {
+            current = None;
+            continue;
+        }
+        let t = line.trim_start();
+        if current.is_none() && !t.is_empty() && !t.starts_with('#') && !t.starts_with('%') {
+            current = Some(i + 1);
+            starts.push(i + 1);
+        }
+    }
+    starts
+}
+
+/// Whether a document is a kubectl list (`kind: List` or `kind: PodList`, …,
+/// with an `items` array).
+pub fn is_list(v: &Value) -> bool {
+    v.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+        && v.get("items").is_some_and(Value::is_array)
+}
+
+fn flatten_lists(docs: Vec<Document>) -> Vec<Document> {
+    if !docs.iter().any(|d| is_list(&d.value)) {
+        return docs;
+    }
+    let mut out = Vec::with_capacity(docs.len());
+    for mut doc in docs {
+        if !is_list(&doc.value) {
+            out.push(doc);
+            continue;
+        }
+        let items = match doc.value.get_mut("items").map(Value::take) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let prefix = crate::path::index("items", i);
+            let map = sub_map(&doc.map, &prefix);
+            let at = match map.values.get("") {
+                Some(&(line, column)) => Location::at(&doc.at.input, line, column),
+                None => doc.at.clone(),
+            };
+            out.push(Document { value: item, at, map });
+        }
+    }
+    out
+}
+
+fn sub_map(map: &SourceMap, prefix: &str) -> SourceMap {
+    let pick = |m: &std::collections::BTreeMap<String, (usize, usize)>| {
+        m.range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(k, v)| {
+                let rest = &k[prefix.len()..];
+                let rest = rest.strip_prefix('.').or_else(|| {
+                    (rest.is_empty() || rest.starts_with('[')).then_some(rest)
+                })?;
+                Some((rest.to_string(), *v))
+            })
+            .collect()
+    };
+    SourceMap { values: pick(&map.values), keys: pick(&map.keys) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn detects_json_and_yaml() {
+        assert_eq!(detect("  {\"a\":1}"), Syntax::Json);
+        assert_eq!(detect("\n[1]"), Syntax::Json);
+        assert_eq!(detect("a: 1"), Syntax::Yaml);
+        assert_eq!(detect(""), Syntax::Yaml);
+    }
+
+    #[test]
+    fn flattens_lists_and_keeps_item_locations() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- kind: A\n  metadata: {name: a}\n- kind: B\n---\nkind: C\n";
+        let docs = parse_documents(text, "s.yaml", Locate::Everything).unwrap();
+        let kinds: Vec<_> = docs.iter().map(|d| d.value["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["A", "B", "C"]);
+        assert_eq!(docs[0].locate("metadata.name", false).to_string(), "s.yaml:5:20");
+        assert_eq!(docs[1].at.to_string(), "s.yaml:6:3");
+    }
+
+    #[test]
+    fn json_streams_and_their_errors() {
+        let docs = parse_documents("{\"a\":1}\n {\"b\":2}", "x", Locate::Documents).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].at.to_string(), "x:2:2");
+        let e = parse_documents("{\"a\": [1,\n", "x.json", Locate::Documents).unwrap_err();
+        assert_eq!(e.to_string(), "x.json:2: EOF while parsing a value");
+    }
+
+    #[test]
+    fn yaml_document_lines() {
+        let docs = parse_documents("# c\na: 1\n---\n\nb: 2\n", "y", Locate::Documents).unwrap();
+        assert_eq!(docs[0].value, json!({"a": 1}));
+        assert_eq!(docs[1].at.to_string(), "y:5");
+    }
+
+    #[test]
+    fn bom_and_invalid_utf8() {
+        assert_eq!(text_from_bytes(b"\xef\xbb\xbfa: 1".to_vec(), "b").unwrap(), "a: 1");
+        let e = text_from_bytes(b"a: 1\nb: \xff".to_vec(), "b").unwrap_err();
+        assert_eq!(e.to_string(), "b:2: not UTF-8 text (invalid byte at offset 8)");
+    }
+}

@@ -1,0 +1,26 @@
+//! What two or more vz tools share, and nothing tool-specific.
+//!
+//! - [`cli`]: the `main` driver, the shared flags, exit codes, `--generate`.
+//! - [`error`]: the [`Error`] type (every error exits 2) and [`Outcome`]
+//!   (the "no" answer, exit 1).
+//! - [`input`]: stdin or paths, JSON or YAML, multi-document streams and
+//!   kubectl `List` objects flattened, every document located.
+//! - [`yaml`]: the only module that names the YAML library.
+//! - [`output`]: all-or-nothing writes to standard output.
+//! - [`merge`], [`subst`], [`scalar`], [`path`]: layering configuration.
+//! - [`duration`]: `30s`, `5m`, `1h30m`.
+//! - [`color`]: colour decided once per stream.
+
+pub mod cli;
+pub mod color;
+pub mod duration;
+pub mod error;
+pub mod input;
+pub mod merge;
+pub mod output;
+pub mod path;
+pub mod scalar;
+pub mod subst;
+pub mod yaml;
+
+pub use error::{Error, Location, Outcome};

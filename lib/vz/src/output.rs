@@ -1,0 +1,13 @@
+//! Writing to standard output: all at once, locked, and only on success. A
+//! tool renders its whole answer into memory and calls [`emit`] once, so
+//! nothing partial ever reaches `kubectl apply`. A closed pipe (`| head`) is
+//! reported as an I/O error that the driver turns into a quiet exit 0.
+
+use crate::error::Error;
+use std::io::Write;
+
+/// Writes `bytes` to standard output and flushes.
+pub fn emit(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))
+}

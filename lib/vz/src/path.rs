@@ -1,0 +1,157 @@
+//! Paths into a document, written the way users write them in `--set` and
+//! read them in messages: `services.app.ports[0].name`. A key that holds a
+//! `.` or `[` is quoted: `metadata.annotations["checksum/config"]` stays plain,
+//! but `labels["app.kubernetes.io/name"]` is quoted.
+
+/// The path of `key` inside `parent` (the root is the empty path).
+pub fn key(parent: &str, key: &str) -> String {
+    let plain = !key.is_empty() && !key.contains(['.', '[', ']', '"']);
+    match (parent.is_empty(), plain) {
+        (true, true) => key.to_string(),
+        (false, true) => format!("{parent}.{key}"),
+        (_, false) => format!("{parent}[{}]", serde_json::Value::String(key.to_string())),
+    }
+}
+
+/// The path of item `i` inside `parent`.
+pub fn index(parent: &str, i: usize) -> String {
+    format!("{parent}[{i}]")
+}
+
+/// The parent of `path`, `None` for the root.
+pub fn parent(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    if path.ends_with(']') {
+        // Find the `[` that opens the last segment, skipping a quoted key.
+        let bytes = path.as_bytes();
+        let mut i = path.len() - 1;
+        let mut in_quotes = false;
+        while i > 0 {
+            i -= 1;
+            match bytes[i] {
+                b'"' if i == 0 || bytes[i - 1] != b'\\' => in_quotes = !in_quotes,
+                b'[' if !in_quotes => return Some(&path[..i]),
+                _ => {}
+            }
+        }
+        return Some("");
+    }
+    Some(path.rfind('.').map_or("", |i| &path[..i]))
+}
+
+/// One segment of a parsed path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+/// Parses `a.b[0]["c.d"]` into segments; the error says what is wrong.
+pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    if rest.is_empty() {
+        return Err("the path is empty".into());
+    }
+    let mut first = true;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            if let Some(r2) = r.strip_prefix('"') {
+                let mut s = String::new();
+                let mut chars = r2.char_indices();
+                let mut end = None;
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => match chars.next() {
+                            Some((_, e)) => s.push(e),
+                            None => break,
+                        },
+                        '"' => {
+                            end = Some(i);
+                            break;
+                        }
+                        c => s.push(c),
+                    }
+                }
+                let end = end.ok_or_else(|| format!("unclosed quote in `{path}`"))?;
+                rest = r2[end + 1..]
+                    .strip_prefix(']')
+                    .ok_or_else(|| format!("expected `]` after a quoted key in `{path}`"))?;
+                out.push(Segment::Key(s));
+            } else {
+                let close = r.find(']').ok_or_else(|| format!("unclosed `[` in `{path}`"))?;
+                let n = r[..close].parse::<usize>().map_err(|_| {
+                    format!("`[{}]` in `{path}` is not a list index (use [\"key\"] for a key)", &r[..close])
+                })?;
+                out.push(Segment::Index(n));
+                rest = &r[close + 1..];
+            }
+        } else {
+            if !first {
+                rest = rest
+                    .strip_prefix('.')
+                    .ok_or_else(|| format!("expected `.` or `[` in `{path}` before `{rest}`"))?;
+            }
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            if end == 0 {
+                return Err(format!("empty key in `{path}`"));
+            }
+            out.push(Segment::Key(rest[..end].to_string()));
+            rest = &rest[end..];
+        }
+        first = false;
+    }
+    Ok(out)
+}
+
+/// Writes segments back as a path.
+pub fn join(segments: &[Segment]) -> String {
+    segments.iter().fold(String::new(), |p, s| match s {
+        Segment::Key(k) => key(&p, k),
+        Segment::Index(i) => index(&p, *i),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_and_parses_paths() {
+        let p = index(&key(&key("", "services"), "app"), 0);
+        assert_eq!(p, "services.app[0]");
+        let q = key(&p, "app.kubernetes.io/name");
+        assert_eq!(q, "services.app[0][\"app.kubernetes.io/name\"]");
+        assert_eq!(
+            parse(&q).unwrap(),
+            vec![
+                Segment::Key("services".into()),
+                Segment::Key("app".into()),
+                Segment::Index(0),
+                Segment::Key("app.kubernetes.io/name".into())
+            ]
+        );
+        assert_eq!(join(&parse(&q).unwrap()), q);
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(parent("a.b[0][\"x.y\"]"), Some("a.b[0]"));
+        assert_eq!(parent("a.b[0]"), Some("a.b"));
+        assert_eq!(parent("a.b"), Some("a"));
+        assert_eq!(parent("a"), Some(""));
+        assert_eq!(parent(""), None);
+    }
+
+    #[test]
+    fn bad_paths_say_why() {
+        assert_eq!(parse("a..b").unwrap_err(), "empty key in `a..b`");
+        assert!(parse("a[x]").unwrap_err().contains("not a list index"));
+        assert!(parse("a[0").unwrap_err().contains("unclosed"));
+        assert!(parse("").is_err());
+    }
+}

