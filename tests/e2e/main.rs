@@ -1,1 +1,7 @@
+//! The end-to-end tests: every tool binary run as a user would, from a
+//! scrubbed environment. One test binary, one module per subject.
 
+mod cli;
+mod common;
+mod conformance;
+mod render;

@@ -98,6 +98,11 @@ impl Ctx {
 pub fn main<A: Tool>(run: fn(A, &mut Ctx) -> Result<Outcome, Error>) -> ExitCode {
     let cmd = A::command();
     let tool = cmd.get_name().to_string();
+    // `--generate` works without the tool's required arguments.
+    if let Some(kind) = generate_request() {
+        let ctx = Ctx::new(&tool, &Common::default());
+        return finish(generate(cmd, kind), &ctx);
+    }
     let args = match A::try_parse() {
         Ok(a) => a,
         Err(e) => {
@@ -107,10 +112,19 @@ pub fn main<A: Tool>(run: fn(A, &mut Ctx) -> Result<Outcome, Error>) -> ExitCode
         }
     };
     let mut ctx = Ctx::new(&tool, args.common());
-    if let Some(kind) = args.common().generate {
-        return finish(generate(cmd, kind), &ctx);
-    }
     finish(run(args, &mut ctx), &ctx)
+}
+
+/// The `--generate KIND` (or `--generate=KIND`) on the command line, if any.
+fn generate_request() -> Option<Generate> {
+    use clap::ValueEnum;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = args.iter().enumerate().find_map(|(i, a)| match a.strip_prefix("--generate") {
+        Some("") => args.get(i + 1).cloned(),
+        Some(rest) => rest.strip_prefix('=').map(str::to_string),
+        None => None,
+    })?;
+    Generate::from_str(&value, false).ok()
 }
 
 fn finish(result: Result<Outcome, Error>, ctx: &Ctx) -> ExitCode {
@@ -130,9 +144,9 @@ pub fn generate(cmd: clap::Command, kind: Generate) -> Result<Outcome, Error> {
     let name = cmd.get_name().to_string();
     let mut cmd = cmd;
     match kind {
-        Generate::Man => clap_mangen::Man::new(cmd)
-            .render(&mut buf)
-            .map_err(|e| Error::io("man page", e))?,
+        Generate::Man => {
+            clap_mangen::Man::new(cmd).render(&mut buf).map_err(|e| Error::io("man page", e))?
+        }
         Generate::CompleteBash => {
             clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, name, &mut buf);
         }

@@ -153,7 +153,11 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
         let starts = document_lines(text);
         for (i, value) in yaml::parse_stream(text, name)?.into_iter().enumerate() {
             let line = starts.get(i).copied().unwrap_or(0);
-            docs.push(Document { value, at: Location::at(name, line, 0), map: SourceMap::default() });
+            docs.push(Document {
+                value,
+                at: Location::at(name, line, 0),
+                map: SourceMap::default(),
+            });
         }
     }
     Ok(flatten_lists(docs))
@@ -273,9 +277,9 @@ fn sub_map(map: &SourceMap, prefix: &str) -> SourceMap {
             .take_while(|(k, _)| k.starts_with(prefix))
             .filter_map(|(k, v)| {
                 let rest = &k[prefix.len()..];
-                let rest = rest.strip_prefix('.').or_else(|| {
-                    (rest.is_empty() || rest.starts_with('[')).then_some(rest)
-                })?;
+                let rest = rest
+                    .strip_prefix('.')
+                    .or_else(|| (rest.is_empty() || rest.starts_with('[')).then_some(rest))?;
                 Some((rest.to_string(), *v))
             })
             .collect()

@@ -100,7 +100,10 @@ fn merge_at(
             merge_keyed(b, o, &key, keys, segs, &path, on_change);
         }
         (b, o) => {
-            on_change(&path, Change::Removed);
+            if b.is_object() {
+                // A replaced subtree: everything below it is gone.
+                on_change(&path, Change::Removed);
+            }
             report_leaves(&o, &path, on_change);
             *b = strip_nulls(o);
         }
@@ -158,7 +161,10 @@ fn report_leaves(v: &Value, path: &str, on_change: &mut dyn FnMut(&str, Change))
 fn strip_nulls(v: Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
-            m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect::<Map<_, _>>(),
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect::<Map<_, _>>(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
         other => other,

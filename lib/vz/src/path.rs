@@ -85,7 +85,10 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
             } else {
                 let close = r.find(']').ok_or_else(|| format!("unclosed `[` in `{path}`"))?;
                 let n = r[..close].parse::<usize>().map_err(|_| {
-                    format!("`[{}]` in `{path}` is not a list index (use [\"key\"] for a key)", &r[..close])
+                    format!(
+                        "`[{}]` in `{path}` is not a list index (use [\"key\"] for a key)",
+                        &r[..close]
+                    )
                 })?;
                 out.push(Segment::Index(n));
                 rest = &r[close + 1..];

@@ -29,10 +29,8 @@ pub fn typed(text: &str) -> Value {
         if let Ok(u) = t.parse::<u64>() {
             return Value::from(u);
         }
-        if let Ok(f) = t.parse::<f64>() {
-            if let Some(n) = serde_json::Number::from_f64(f) {
-                return Value::Number(n);
-            }
+        if let Some(n) = t.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+            return Value::Number(n);
         }
     }
     Value::String(text.to_string())

@@ -76,7 +76,11 @@ fn walk(
                 for (var, message) in exp.missing {
                     problems.missing.push(Missing { var, path: path.clone(), message });
                 }
-                *v = if exp.whole { crate::scalar::typed(&exp.text) } else { Value::String(exp.text) };
+                *v = if exp.whole {
+                    crate::scalar::typed(&exp.text)
+                } else {
+                    Value::String(exp.text)
+                };
             }
             Err(message) => problems.malformed.push(Malformed { path, message }),
         },
@@ -109,7 +113,12 @@ pub struct Expansion {
 
 /// Expands one string; `Err` says what is malformed.
 pub fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Expansion, String> {
-    let mut out = Expansion { text: String::with_capacity(s.len()), used: vec![], missing: vec![], whole: false };
+    let mut out = Expansion {
+        text: String::with_capacity(s.len()),
+        used: vec![],
+        missing: vec![],
+        whole: false,
+    };
     let mut rest = s;
     let mut exprs = 0;
     let mut literal = false;
@@ -142,7 +151,8 @@ pub fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Expans
             (":-" | "-", _) => arg.to_string(),
             (":?", Some(v)) if !v.is_empty() => v,
             (":?", _) => {
-                out.missing.push((name.to_string(), Some(arg.to_string()).filter(|m| !m.is_empty())));
+                out.missing
+                    .push((name.to_string(), Some(arg.to_string()).filter(|m| !m.is_empty())));
                 String::new()
             }
             (_, None) => {
@@ -154,7 +164,11 @@ pub fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Expans
         out.text.push_str(&text);
     }
     out.text.push_str(rest);
-    out.whole = exprs == 1 && !literal && s.starts_with("${") && s.ends_with('}') && s.matches("${").count() == 1;
+    out.whole = exprs == 1
+        && !literal
+        && s.starts_with("${")
+        && s.ends_with('}')
+        && s.matches("${").count() == 1;
     Ok(out)
 }
 
@@ -203,13 +217,17 @@ mod tests {
         assert_eq!(ex("${EMPTY-d}").text, "");
         assert_eq!(ex("${NOPE-d}").text, "d");
         assert_eq!(ex("cost: $5 and $${TAG}").text, "cost: $5 and ${TAG}");
-        assert_eq!(ex("${NOPE:?set NOPE to the region}").missing, vec![("NOPE".into(), Some("set NOPE to the region".into()))]);
+        assert_eq!(
+            ex("${NOPE:?set NOPE to the region}").missing,
+            vec![("NOPE".into(), Some("set NOPE to the region".into()))]
+        );
         assert_eq!(ex("${A}${B}").missing.len(), 2);
     }
 
     #[test]
     fn whole_expressions_are_typed() {
-        let mut v = json!({"replicas": "${N}", "text": "n=${N}", "d": "${NOPE:-true}", "lit": "$${N}"});
+        let mut v =
+            json!({"replicas": "${N}", "text": "n=${N}", "d": "${NOPE:-true}", "lit": "$${N}"});
         let p = substitute_tree(&mut v, &env, &mut |_, _| {});
         assert!(p.is_empty());
         assert_eq!(v, json!({"replicas": 3, "text": "n=3", "d": true, "lit": "${N}"}));

@@ -45,8 +45,8 @@ fn options() -> serde_saphyr::Options {
 /// Parses every document of a YAML stream, in order; empty documents are
 /// dropped. `input` names the stream in errors.
 pub fn parse_stream(text: &str, input: &str) -> Result<Vec<Value>, Error> {
-    let docs: Vec<Option<Json>> =
-        serde_saphyr::from_multiple_with_options(text, options()).map_err(|e| located(&e, input))?;
+    let docs: Vec<Option<Json>> = serde_saphyr::from_multiple_with_options(text, options())
+        .map_err(|e| located(&e, input))?;
     Ok(docs.into_iter().flatten().map(|j| j.0).collect())
 }
 
@@ -92,11 +92,12 @@ pub struct LocatedDoc {
 /// every key and value, for messages that point into the user's file.
 pub fn parse_stream_located(text: &str, input: &str) -> Result<Vec<LocatedDoc>, Error> {
     let docs: Vec<Option<Spanned<Node>>> =
-        serde_saphyr::from_multiple_with_options(text, options()).map_err(|e| located(&e, input))?;
+        serde_saphyr::from_multiple_with_options(text, options())
+            .map_err(|e| located(&e, input))?;
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs.into_iter().flatten() {
         let mut map = SourceMap::default();
-        let value = doc_to_value(doc, String::new(), &mut map, input)?;
+        let value = doc_to_value(doc, String::new(), &mut map);
         out.push(LocatedDoc { value, map });
     }
     Ok(out)
@@ -186,9 +187,9 @@ impl<'de> Visitor<'de> for JsonVisitor {
 }
 
 fn float<E: de::Error>(v: f64) -> Result<Value, E> {
-    serde_json::Number::from_f64(v)
-        .map(Value::Number)
-        .ok_or_else(|| E::custom(format!("{v} is not a finite number; quote it to keep it as text")))
+    serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| {
+        E::custom(format!("{v} is not a finite number; quote it to keep it as text"))
+    })
 }
 
 /// A mapping key: any scalar, as text (JSON keys are strings).
@@ -293,19 +294,14 @@ fn lc(l: &serde_saphyr::Location) -> (usize, usize) {
     (l.line() as usize, l.column() as usize)
 }
 
-fn doc_to_value(
-    node: Spanned<Node>,
-    path: String,
-    map: &mut SourceMap,
-    input: &str,
-) -> Result<Value, Error> {
+fn doc_to_value(node: Spanned<Node>, path: String, map: &mut SourceMap) -> Value {
     map.values.insert(path.clone(), lc(&node.referenced));
-    Ok(match node.value {
+    match node.value {
         Node::Scalar(v) => v,
         Node::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
-                out.push(doc_to_value(item, crate::path::index(&path, i), map, input)?);
+                out.push(doc_to_value(item, crate::path::index(&path, i), map));
             }
             Value::Array(out)
         }
@@ -314,12 +310,12 @@ fn doc_to_value(
             for (k, v) in entries {
                 let child = crate::path::key(&path, &k.value.0);
                 map.keys.insert(child.clone(), lc(&k.referenced));
-                let value = doc_to_value(v, child, map, input)?;
+                let value = doc_to_value(v, child, map);
                 out.insert(k.value.0, value);
             }
             Value::Object(out)
         }
-    })
+    }
 }
 
 #[cfg(test)]
@@ -350,7 +346,10 @@ mod contract {
 
     #[test]
     fn leading_zero_numbers_stay_strings() {
-        assert_eq!(one("mode: 0755\nzip: 007\nn: 10\n"), json!({"mode": "0755", "zip": "007", "n": 10}));
+        assert_eq!(
+            one("mode: 0755\nzip: 007\nn: 10\n"),
+            json!({"mode": "0755", "zip": "007", "n": 10})
+        );
     }
 
     #[test]

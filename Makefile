@@ -1,0 +1,63 @@
+# vz: build, test, lint, bench, docs and the demo. `make help` lists targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+PREFIX ?= /usr/local
+TOOLS := vz-render
+RELEASE := target/release
+
+.PHONY: help build test test-deps lint fmt bench man completions install demo clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## Build the release binaries
+	$(CARGO) build --release --locked
+
+test-deps: ## Install what the tests need (idempotent)
+	scripts/test-deps.sh
+
+test: test-deps lint ## Install test dependencies, lint, and run every test
+	$(CARGO) test --workspace --locked
+
+lint: ## rustfmt and clippy, warnings are errors
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+bench: ## Benchmarks against the peers, printed as ratios
+	bench/run.sh
+
+man: build ## Regenerate man/ from the clap definitions
+	@mkdir -p man
+	@for t in $(TOOLS); do $(RELEASE)/$$t --generate man > man/$$t.1; echo "man/$$t.1"; done
+
+completions: build ## Shell completions into target/completions
+	@mkdir -p target/completions
+	@for t in $(TOOLS); do \
+	  $(RELEASE)/$$t --generate complete-bash > target/completions/$$t.bash; \
+	  $(RELEASE)/$$t --generate complete-zsh > target/completions/_$$t; \
+	  $(RELEASE)/$$t --generate complete-fish > target/completions/$$t.fish; \
+	done; ls target/completions
+
+install: build completions ## Install binaries, man pages and completions under PREFIX
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	@for t in $(TOOLS); do \
+	  install -m 755 $(RELEASE)/$$t $(DESTDIR)$(PREFIX)/bin/$$t; \
+	  install -m 644 man/$$t.1 $(DESTDIR)$(PREFIX)/share/man/man1/$$t.1; \
+	  install -m 644 target/completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
+	  install -m 644 target/completions/_$$t $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t; \
+	  install -m 644 target/completions/$$t.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; \
+	done
+
+demo: build ## Render the bundled examples for production, no cluster needed
+	scripts/demo.sh $(RELEASE)
+
+clean: ## Remove build output
+	$(CARGO) clean

@@ -1,0 +1,124 @@
+//! Loading the deploy spec: one YAML or JSON document, its skeleton checked
+//! (the values themselves are checked after merging), environments and their
+//! aliases resolved.
+
+use crate::model::{Environment, Spec};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use vz::input::{Document, Input, Locate};
+use vz::{Error, Location};
+
+/// A loaded spec and the document it came from (for locations).
+#[derive(Debug)]
+pub struct Loaded {
+    /// The spec.
+    pub spec: Spec,
+    /// The parsed document, with the location of every key and value.
+    pub doc: Document,
+    /// The directory relative paths in the spec are resolved against.
+    pub dir: PathBuf,
+}
+
+/// Reads and checks the spec named by `input`.
+pub fn load(input: &Input) -> Result<Loaded, Error> {
+    let name = input.name();
+    let text = input.read_text()?;
+    let mut docs = vz::input::parse_documents(&text, &name, Locate::Everything)?;
+    let doc = match docs.len() {
+        0 => {
+            return Err(Error::Invalid {
+                at: Location::input(&name),
+                path: String::new(),
+                message: "the deploy spec is empty: expected a map with `app`, `values` and `environments`".into(),
+                suggestion: None,
+            });
+        }
+        1 => docs.remove(0),
+        n => {
+            return Err(Error::Invalid {
+                at: docs[1].at.clone(),
+                path: String::new(),
+                message: format!("a deploy spec is one document, found {n}"),
+                suggestion: None,
+            });
+        }
+    };
+    if !doc.value.is_object() {
+        return Err(Error::Invalid {
+            at: doc.at.clone(),
+            path: String::new(),
+            message: "the deploy spec must be a map with `app`, `values` and `environments`".into(),
+            suggestion: None,
+        });
+    }
+    crate::validate::check(&skeleton_schema(), &doc.value, &|p, key| doc.locate(p, key))?;
+    let spec: Spec = serde_json::from_value(doc.value.clone()).map_err(|e| Error::Invalid {
+        at: doc.at.clone(),
+        path: String::new(),
+        message: e.to_string(),
+        suggestion: None,
+    })?;
+    check_aliases(&spec, &doc)?;
+    let dir = match input {
+        Input::Path(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Input::Stdin => PathBuf::from("."),
+    };
+    Ok(Loaded { spec, doc, dir })
+}
+
+/// The spec schema with the values left to the post-merge check: overlays
+/// may hold `null` (remove) and `${VAR}` text where numbers go.
+fn skeleton_schema() -> Value {
+    let mut s = crate::model::spec_schema();
+    s["properties"]["values"] = serde_json::json!({"type": ["object", "null"]});
+    if let Some(env) = s.get_mut("$defs").and_then(|d| d.get_mut("Environment")) {
+        env["properties"]["values"] = serde_json::json!({"type": ["object", "null"]});
+    }
+    s
+}
+
+fn check_aliases(spec: &Spec, doc: &Document) -> Result<(), Error> {
+    let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    let mut errors = Vec::new();
+    for (name, env) in &spec.environments {
+        for alias in std::iter::once(name.as_str()).chain(env.aliases.iter().map(String::as_str)) {
+            if let Some(other) = seen.insert(alias, name)
+                && other != name
+            {
+                let path = format!("environments.{name}.aliases");
+                errors.push(Error::Invalid {
+                    at: doc.locate(&path, false),
+                    path,
+                    message: format!("`{alias}` already names environment `{other}`"),
+                    suggestion: None,
+                });
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(Error::many(errors)) }
+}
+
+/// The environment `wanted` names (by name or alias).
+pub fn environment<'s>(spec: &'s Spec, wanted: &str) -> Result<(&'s str, &'s Environment), Error> {
+    for (name, env) in &spec.environments {
+        if name == wanted || env.aliases.iter().any(|a| a == wanted) {
+            return Ok((name, env));
+        }
+    }
+    let known: Vec<String> = spec
+        .environments
+        .iter()
+        .map(|(n, e)| {
+            if e.aliases.is_empty() { n.clone() } else { format!("{n} ({})", e.aliases.join(", ")) }
+        })
+        .collect();
+    let names = spec
+        .environments
+        .iter()
+        .flat_map(|(n, e)| std::iter::once(n.as_str()).chain(e.aliases.iter().map(String::as_str)));
+    let hint = vz::error::suggest(wanted, names)
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    let known = if known.is_empty() { "none are defined".to_string() } else { known.join(", ") };
+    Err(Error::usage(format!("unknown environment `{wanted}`{hint}; known: {known}")))
+}
