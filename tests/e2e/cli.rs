@@ -24,3 +24,29 @@ fn completions_generate_for_every_shell() {
         assert!(out.contains(needle), "{kind}: {}", &out[..out.len().min(200)]);
     }
 }
+
+/// The README's vz-render example spec renders, and the `--explain` output
+/// it shows is what the binary prints.
+#[test]
+fn the_readme_example_is_true() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let spec = readme
+        .split("```yaml\n# vz.yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows a vz.yaml");
+    let shown = readme
+        .split("$ vz-render prod --explain services.api.replicas\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows --explain");
+    let spec = format!("# vz.yaml\n{spec}");
+    let dir = crate::common::tree(&[("vz.yaml", &spec)]);
+    let out = stdout_of(vz_render().current_dir(dir.path()).args([
+        "prod",
+        "--explain",
+        "services.api.replicas",
+    ]));
+    assert_eq!(out, shown);
+    vz_render().current_dir(dir.path()).arg("prod").assert().success();
+}

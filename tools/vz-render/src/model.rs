@@ -96,8 +96,9 @@ pub struct Service {
     #[serde(default)]
     #[schemars(regex(pattern = r"^sha256:[a-f0-9]{64}$"))]
     pub digest: Option<String>,
-    /// The image pull policy.
-    #[serde(default = "if_not_present")]
+    /// The image pull policy (default `Always`, as CIS-based checkers such as
+    /// checkov CKV_K8S_15 require; `IfNotPresent` suits digest-pinned images).
+    #[serde(default = "always")]
     pub image_pull_policy: PullPolicy,
     /// Secrets holding registry credentials.
     #[serde(default)]
@@ -200,8 +201,8 @@ pub struct Service {
     pub termination_grace_period_seconds: u32,
 }
 
-fn if_not_present() -> PullPolicy {
-    PullPolicy::IfNotPresent
+fn always() -> PullPolicy {
+    PullPolicy::Always
 }
 fn two() -> u32 {
     2
