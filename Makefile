@@ -56,8 +56,9 @@ install: build completions ## Install binaries, man pages and completions under 
 	  install -m 644 target/completions/$$t.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; \
 	done
 
-demo: build ## Render the bundled examples for production, no cluster needed
-	scripts/demo.sh $(RELEASE)
+demo: ## Render the bundled examples for production, no cluster needed
+	$(CARGO) build --locked --bin vz-render
+	scripts/demo.sh target/debug
 
 clean: ## Remove build output
 	$(CARGO) clean

@@ -19,8 +19,10 @@ VEKTAGRAF_ACTIVE_COLOR=blue "$render" production -f examples/vektagraf/vz.yaml >
 printf '%s objects, %s bytes, in install order:\n' "$(grep -c '^---$' "$out/vektagraf.yaml")" "$(wc -c <"$out/vektagraf.yaml")"
 grep -E '^(kind|  name): ' "$out/vektagraf.yaml" | paste - - | awk '{printf "   %-24s %s\n", $2, $4}'
 
-say "The new version goes to the idle colour; the active Service still selects blue"
-grep -A12 'name: vektagraf-active$' "$out/vektagraf.yaml" | grep -E 'color|name:' | sed 's/^/   /'
+say "The new version goes to the idle colour; the active Service still selects the live one"
+VEKTAGRAF_ACTIVE_COLOR=blue "$render" production -f examples/vektagraf/vz.yaml -o json |
+    jq -r '.items[] | select(.kind == "Service" or .kind == "Deployment")
+           | "   \(.kind)/\(.metadata.name)\tselects \((.spec.selector.matchLabels // .spec.selector) | with_entries(select(.key | startswith("app.kubernetes.io") | not)))"'
 
 say "vz-render production -f examples/veza/vz.yaml   (four services from one file)"
 "$render" production -f examples/veza/vz.yaml >"$out/veza.yaml"

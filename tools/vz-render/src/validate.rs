@@ -73,7 +73,7 @@ fn collect(
             for name in unexpected {
                 let child = vz::path::key(&path, name);
                 let suggestion = vz::error::suggest(name, allowed.iter().map(String::as_str));
-                let message = if allowed.is_empty() {
+                let message = if allowed.is_empty() || suggestion.is_some() {
                     format!("unknown field `{name}`")
                 } else {
                     format!("unknown field `{name}`, expected one of: {}", allowed.join(", "))
@@ -250,10 +250,11 @@ mod tests {
         let e = problems(json!({"services": {"app": {"image": "a", "tag": "v1", "replica": 3}}}));
         assert!(e.starts_with("key:"), "{e}");
         assert!(
-            e.contains("services.app.replica: unknown field `replica`, expected one of: "),
+            e.ends_with("services.app.replica: unknown field `replica` (did you mean `replicas`?)"),
             "{e}"
         );
-        assert!(e.ends_with("(did you mean `replicas`?)"), "{e}");
+        let e = problems(json!({"services": {"app": {"image": "a", "tag": "v1", "zzz": 3}}}));
+        assert!(e.contains("unknown field `zzz`, expected one of: antiAffinity, args, "), "{e}");
     }
 
     #[test]
