@@ -64,7 +64,9 @@ pub fn sort(docs: &mut [Value]) {
     docs.sort_by_cached_key(key);
 }
 
-type Key = (usize, String, String, String, String, String);
+/// (rank, unknown kind, namespace, name, apiVersion): total, because the
+/// renderer refuses two objects with the same group, kind, namespace and name.
+type Key = (usize, String, String, String, String);
 
 fn key(doc: &Value) -> Key {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
@@ -79,7 +81,6 @@ fn key(doc: &Value) -> Key {
         text(meta.and_then(|m| m.get("namespace"))),
         text(meta.and_then(|m| m.get("name"))),
         text(doc.get("apiVersion")),
-        doc.to_string(),
     )
 }
 

@@ -110,15 +110,27 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
         )?;
     }
 
+    // Converted once and shared (minijinja values are reference-counted):
+    // copying the whole values into every service's context made a render
+    // quadratic in the number of services.
+    let shared: Vec<(&str, minijinja::Value)> = vec![
+        ("app", minijinja::Value::from(input.app)),
+        ("env", minijinja::Value::from(input.env)),
+        ("values", minijinja::Value::from(minijinja::value::Serde(&values_json))),
+        ("annotations", minijinja::Value::from(minijinja::value::Serde(&annotations))),
+    ];
     for (service, svc) in &values.services {
-        let mut ctx = service_context(input, &namespace, service, svc)?;
-        if let Value::Object(m) = &mut ctx {
-            m.insert("app".into(), json!(input.app));
-            m.insert("env".into(), json!(input.env));
-            m.insert("values".into(), values_json.clone());
-            m.insert("annotations".into(), annotations.clone());
+        let own = service_context(input, &namespace, service, svc)?;
+        let mut ctx: BTreeMap<minijinja::Value, minijinja::Value> = BTreeMap::new();
+        if let Value::Object(m) = own {
+            for (k, v) in m {
+                ctx.insert(minijinja::Value::from(k), minijinja::Value::from(minijinja::value::Serde(&v)));
+            }
         }
-        let ctx = minijinja::Value::from(minijinja::value::Serde(&ctx));
+        for (k, v) in &shared {
+            ctx.insert(minijinja::Value::from(*k), v.clone());
+        }
+        let ctx = minijinja::Value::from_object(ctx);
         let labels = common_labels(input, service, Some(&svc.tag));
         for name in templates.names("service/") {
             let docs = templates.render(name, &ctx, Some(service))?;
