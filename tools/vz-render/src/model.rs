@@ -816,9 +816,20 @@ fn five_hundred() -> u32 {
     500
 }
 
-/// The JSON Schema of the deploy spec (`vz-render --schema`): environment
-/// overlays accept the same fields as `values`, none required.
+/// The published JSON Schema of the deploy spec (`vz-render --schema`),
+/// committed as `schema/vz.schema.json` and embedded: generating it with
+/// schemars costs milliseconds a run, reading it costs microseconds. A test
+/// keeps the file equal to [`generate_spec_schema`].
+pub const SPEC_SCHEMA: &str = include_str!("../schema/vz.schema.json");
+
+/// The published schema, parsed.
 pub fn spec_schema() -> Value {
+    serde_json::from_str(SPEC_SCHEMA).unwrap_or_default()
+}
+
+/// Generates the deploy spec's schema from the types: environment overlays
+/// accept the same fields as `values`, none required.
+pub fn generate_spec_schema() -> Value {
     let mut schema = serde_json::to_value(schemars::schema_for!(Spec)).unwrap_or_default();
     let values = serde_json::to_value(schemars::schema_for!(Values)).unwrap_or_default();
     let defs = values.get("$defs").cloned().unwrap_or_default();
@@ -829,11 +840,11 @@ pub fn spec_schema() -> Value {
         }
     }
     let mut partial_values = values.clone();
-    partial_values.as_object_mut().map(|o| {
+    if let Some(o) = partial_values.as_object_mut() {
         o.remove("$defs");
         o.remove("$schema");
-        o.remove("title")
-    });
+        o.remove("title");
+    }
     let partial_values = partialize(partial_values);
     if let Some(d) = schema.get_mut("$defs").and_then(Value::as_object_mut) {
         d.extend(partial_defs);
@@ -853,11 +864,33 @@ pub fn spec_schema() -> Value {
     schema
 }
 
-/// The JSON Schema the merged values are validated against.
+/// The JSON Schema the merged values are validated against: the published
+/// `Values` definition as the root, `serviceDefaults` already merged away.
 pub fn values_schema() -> Value {
-    let mut schema = serde_json::to_value(schemars::schema_for!(Values)).unwrap_or_default();
-    schema["properties"]["serviceDefaults"] = serde_json::json!({"type": "object"});
-    schema
+    let spec = spec_schema();
+    let mut root = spec.pointer("/$defs/Values").cloned().unwrap_or_default();
+    root["properties"]["serviceDefaults"] = serde_json::json!({"type": "object"});
+    let mut defs = spec.get("$defs").cloned().unwrap_or_default();
+    if let Some(d) = defs.as_object_mut() {
+        d.retain(|name, _| !name.starts_with("Partial") && name != "Environment");
+    }
+    root["$defs"] = defs;
+    root
+}
+
+/// The schema of the spec's skeleton, for the check before merging: values
+/// may hold `null` (remove) and `${VAR}` text where numbers go, so they are
+/// left to [`values_schema`] after the merge.
+pub fn skeleton_schema() -> Value {
+    let mut s = spec_schema();
+    s["properties"]["values"] = serde_json::json!({"type": ["object", "null"]});
+    if let Some(defs) = s.get_mut("$defs").and_then(Value::as_object_mut) {
+        defs.retain(|name, _| name == "Environment");
+        if let Some(env) = defs.get_mut("Environment") {
+            env["properties"]["values"] = serde_json::json!({"type": ["object", "null"]});
+        }
+    }
+    s
 }
 
 /// A copy of a schema in which nothing is required and every `$ref` points
@@ -888,8 +921,26 @@ fn partialize(v: Value) -> Value {
 mod tests {
     use super::*;
 
+    /// The committed schema is what the types generate. To update it after
+    /// changing the model: `UPDATE_SCHEMA=1 cargo test -p vz-render schema`.
+    #[test]
+    fn the_committed_schema_matches_the_types() {
+        let mut generated = serde_json::to_string_pretty(&generate_spec_schema()).unwrap();
+        generated.push('\n');
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/vz.schema.json");
+            std::fs::write(path, &generated).unwrap();
+            return;
+        }
+        assert!(
+            generated == SPEC_SCHEMA,
+            "schema/vz.schema.json is out of date: run `UPDATE_SCHEMA=1 cargo test -p vz-render schema`"
+        );
+    }
+
     #[test]
     fn schemas_compile() {
+        jsonschema::validator_for(&skeleton_schema()).expect("skeleton schema compiles");
         jsonschema::validator_for(&spec_schema()).expect("spec schema compiles");
         jsonschema::validator_for(&values_schema()).expect("values schema compiles");
     }

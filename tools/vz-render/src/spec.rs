@@ -3,7 +3,6 @@
 //! aliases resolved.
 
 use crate::model::{Environment, Spec};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use vz::input::{Document, Input, Locate};
 use vz::{Error, Location};
@@ -51,7 +50,7 @@ pub fn load(input: &Input) -> Result<Loaded, Error> {
             suggestion: None,
         });
     }
-    crate::validate::check(&skeleton_schema(), &doc.value, &|p, key| doc.locate(p, key))?;
+    crate::validate::check(&crate::model::skeleton_schema(), &doc.value, &|p, key| doc.locate(p, key))?;
     let spec: Spec = serde_json::from_value(doc.value.clone()).map_err(|e| Error::Invalid {
         at: doc.at.clone(),
         path: String::new(),
@@ -64,17 +63,6 @@ pub fn load(input: &Input) -> Result<Loaded, Error> {
         Input::Stdin => PathBuf::from("."),
     };
     Ok(Loaded { spec, doc, dir })
-}
-
-/// The spec schema with the values left to the post-merge check: overlays
-/// may hold `null` (remove) and `${VAR}` text where numbers go.
-fn skeleton_schema() -> Value {
-    let mut s = crate::model::spec_schema();
-    s["properties"]["values"] = serde_json::json!({"type": ["object", "null"]});
-    if let Some(env) = s.get_mut("$defs").and_then(|d| d.get_mut("Environment")) {
-        env["properties"]["values"] = serde_json::json!({"type": ["object", "null"]});
-    }
-    s
 }
 
 fn check_aliases(spec: &Spec, doc: &Document) -> Result<(), Error> {
