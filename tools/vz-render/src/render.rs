@@ -119,21 +119,55 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
         ("values", minijinja::Value::from(minijinja::value::Serde(&values_json))),
         ("annotations", minijinja::Value::from(minijinja::value::Serde(&annotations))),
     ];
-    for (service, svc) in &values.services {
+    // Services render independently, so they render in parallel, in
+    // contiguous chunks; results are added in service order, so the output
+    // does not depend on the number of threads.
+    let services: Vec<(&String, &Service)> = values.services.iter().collect();
+    let render_one = |service: &str, svc: &Service| -> Result<ServiceDocs<'_>, Error> {
         let own = service_context(input, &namespace, service, svc)?;
         let mut ctx: BTreeMap<minijinja::Value, minijinja::Value> = BTreeMap::new();
         if let Value::Object(m) = own {
             for (k, v) in m {
-                ctx.insert(minijinja::Value::from(k), minijinja::Value::from(minijinja::value::Serde(&v)));
+                ctx.insert(
+                    minijinja::Value::from(k),
+                    minijinja::Value::from(minijinja::value::Serde(&v)),
+                );
             }
         }
         for (k, v) in &shared {
             ctx.insert(minijinja::Value::from(*k), v.clone());
         }
         let ctx = minijinja::Value::from_object(ctx);
+        templates
+            .names("service/")
+            .map(|name| templates.render(name, &ctx, Some(service)).map(|docs| (docs, name)))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = services.len().div_ceil(threads).max(PARALLEL_MIN_SERVICES);
+    let rendered: Vec<Result<ServiceDocs<'_>, Error>> = if services.len() <= chunk {
+        services.iter().map(|(n, s)| render_one(n, s)).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = services
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(|| part.iter().map(|(n, s)| render_one(n, s)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(Error::usage("internal error: a render thread stopped"))]
+                    })
+                })
+                .collect()
+        })
+    };
+    for ((service, svc), result) in services.iter().zip(rendered) {
         let labels = common_labels(input, service, Some(&svc.tag));
-        for name in templates.names("service/") {
-            let docs = templates.render(name, &ctx, Some(service))?;
+        for (docs, name) in result? {
             out.add(
                 docs,
                 &templates.origin(name),
@@ -149,6 +183,12 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
     crate::order::sort(&mut docs);
     Ok(docs)
 }
+
+/// One service's objects, by the template that rendered them.
+type ServiceDocs<'t> = Vec<(Vec<Value>, &'t str)>;
+
+/// Below this many services per thread, threads cost more than they save.
+const PARALLEL_MIN_SERVICES: usize = 16;
 
 /// The compiled templates and where each came from.
 struct Templates {

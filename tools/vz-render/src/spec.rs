@@ -50,7 +50,9 @@ pub fn load(input: &Input) -> Result<Loaded, Error> {
             suggestion: None,
         });
     }
-    crate::validate::check(&crate::model::skeleton_schema(), &doc.value, &|p, key| doc.locate(p, key))?;
+    crate::validate::check(&crate::model::skeleton_schema(), &doc.value, &|p, key| {
+        doc.locate(p, key)
+    })?;
     let spec: Spec = serde_json::from_value(doc.value.clone()).map_err(|e| Error::Invalid {
         at: doc.at.clone(),
         path: String::new(),
