@@ -140,16 +140,7 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
     }
 
     let fallback = loaded.doc.at.clone();
-    validate::check(&model::values_schema(), &layered.values, &|p, key| {
-        if key { layered.locate_key(p, &fallback) } else { layered.locate(p, &fallback) }
-    })?;
-    let values: model::Values =
-        serde_json::from_value(layered.values.clone()).map_err(|e| Error::Invalid {
-            at: fallback.clone(),
-            path: String::new(),
-            message: e.to_string(),
-            suggestion: None,
-        })?;
+    let values = validated(&layered, &fallback)?;
     checks::check(&values, &loaded.spec.app, &layered, &fallback, args.reveal)?;
 
     let templates_dir = args
@@ -168,6 +159,27 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
     };
     vz::output::emit(&bytes)?;
     Ok(Outcome::Pass)
+}
+
+/// The merged values, typed and checked against the schema. The typed read
+/// plus [`validate::meets_constraints`] is the happy path; the full validator
+/// runs only to explain what is wrong.
+fn validated(layered: &layers::Layered, fallback: &Location) -> Result<model::Values, Error> {
+    let schema = model::values_schema();
+    match serde_json::from_value::<model::Values>(layered.values.clone()) {
+        Ok(values) if validate::meets_constraints(&schema, &layered.values) => Ok(values),
+        failed => {
+            validate::check(&schema, &layered.values, &|p, key| {
+                if key { layered.locate_key(p, fallback) } else { layered.locate(p, fallback) }
+            })?;
+            failed.map_err(|e| Error::Invalid {
+                at: fallback.clone(),
+                path: String::new(),
+                message: e.to_string(),
+                suggestion: None,
+            })
+        }
+    }
 }
 
 /// Merges every layer for `env_name`.

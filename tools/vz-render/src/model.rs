@@ -822,9 +822,10 @@ fn five_hundred() -> u32 {
 /// keeps the file equal to [`generate_spec_schema`].
 pub const SPEC_SCHEMA: &str = include_str!("../schema/vz.schema.json");
 
-/// The published schema, parsed.
+/// The published schema, parsed (once per run).
 pub fn spec_schema() -> Value {
-    serde_json::from_str(SPEC_SCHEMA).unwrap_or_default()
+    static PARSED: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| serde_json::from_str(SPEC_SCHEMA).unwrap_or_default()).clone()
 }
 
 /// Generates the deploy spec's schema from the types: environment overlays
@@ -935,6 +936,16 @@ mod tests {
         assert!(
             generated == SPEC_SCHEMA,
             "schema/vz.schema.json is out of date: run `UPDATE_SCHEMA=1 cargo test -p vz-render schema`"
+        );
+    }
+
+    /// The fast path's name check and the schema's `app` pattern agree.
+    #[test]
+    fn the_app_pattern_is_what_the_fast_path_checks() {
+        let schema = skeleton_schema();
+        assert_eq!(
+            schema.pointer("/properties/app/pattern").and_then(Value::as_str),
+            Some(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
         );
     }
 

@@ -50,21 +50,37 @@ pub fn load(input: &Input) -> Result<Loaded, Error> {
             suggestion: None,
         });
     }
-    crate::validate::check(&crate::model::skeleton_schema(), &doc.value, &|p, key| {
-        doc.locate(p, key)
-    })?;
-    let spec: Spec = serde_json::from_value(doc.value.clone()).map_err(|e| Error::Invalid {
-        at: doc.at.clone(),
-        path: String::new(),
-        message: e.to_string(),
-        suggestion: None,
-    })?;
+    // The typed read is the check on the happy path; the schema validator
+    // (milliseconds to compile) runs only to explain a spec that fails it.
+    let spec = match serde_json::from_value::<Spec>(doc.value.clone()) {
+        Ok(spec) if is_app_name(&spec.app) => spec,
+        failed => {
+            crate::validate::check(&crate::model::skeleton_schema(), &doc.value, &|p, key| {
+                doc.locate(p, key)
+            })?;
+            failed.map_err(|e| Error::Invalid {
+                at: doc.at.clone(),
+                path: String::new(),
+                message: e.to_string(),
+                suggestion: None,
+            })?
+        }
+    };
     check_aliases(&spec, &doc)?;
     let dir = match input {
         Input::Path(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
         Input::Stdin => PathBuf::from("."),
     };
     Ok(Loaded { spec, doc, dir })
+}
+
+/// The `app` pattern of the schema (`^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`).
+fn is_app_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..=40).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.last() != Some(&b'-')
 }
 
 fn check_aliases(spec: &Spec, doc: &Document) -> Result<(), Error> {
@@ -111,4 +127,19 @@ pub fn environment<'s>(spec: &'s Spec, wanted: &str) -> Result<(&'s str, &'s Env
         .unwrap_or_default();
     let known = if known.is_empty() { "none are defined".to_string() } else { known.join(", ") };
     Err(Error::usage(format!("unknown environment `{wanted}`{hint}; known: {known}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_app_name;
+
+    #[test]
+    fn app_names_follow_the_schema_pattern() {
+        for ok in ["a", "vektagraf", "my-app-2", &"a".repeat(40)] {
+            assert!(is_app_name(ok), "{ok}");
+        }
+        for bad in ["", "A", "-a", "a-", "2a", "a_b", "a.b", &"a".repeat(41)] {
+            assert!(!is_app_name(bad), "{bad}");
+        }
+    }
 }

@@ -29,6 +29,71 @@ pub fn check(
     Err(Error::many(found.into_iter().map(|(_, e)| e).collect()))
 }
 
+/// Returns true if and only if `instance` meets the schema's value
+/// constraints (`pattern`, `minimum`, `maximum`, `minLength`, `minItems`,
+/// `not: {const}`). Types, required and unknown fields are the typed read's
+/// job; together they are the happy path, and [`check`] (whose validator
+/// takes milliseconds to compile) runs only to explain a failure.
+pub fn meets_constraints(schema: &Value, instance: &Value) -> bool {
+    let mut patterns = std::collections::BTreeMap::new();
+    meets(schema, schema, instance, &mut patterns)
+}
+
+fn meets(
+    root: &Value,
+    node: &Value,
+    v: &Value,
+    patterns: &mut std::collections::BTreeMap<String, Option<regex::Regex>>,
+) -> bool {
+    let Some(node) = resolve(root, node) else { return true };
+    if v.is_null() {
+        return true;
+    }
+    let num = |k: &str| node.get(k).and_then(Value::as_f64);
+    if let Some(x) = v.as_f64()
+        && (num("minimum").is_some_and(|m| x < m) || num("maximum").is_some_and(|m| x > m))
+    {
+        return false;
+    }
+    if let Some(text) = v.as_str() {
+        let chars = text.chars().count() as f64;
+        if num("minLength").is_some_and(|m| chars < m) {
+            return false;
+        }
+        if let Some(p) = node.get("pattern").and_then(Value::as_str) {
+            let re = patterns.entry(p.to_string()).or_insert_with(|| regex::Regex::new(p).ok());
+            if !re.as_ref().is_some_and(|re| re.is_match(text)) {
+                return false;
+            }
+        }
+    }
+    if node.pointer("/not/const").is_some_and(|c| c == v) {
+        return false;
+    }
+    match v {
+        Value::Array(items) => {
+            if num("minItems").is_some_and(|m| (items.len() as f64) < m) {
+                return false;
+            }
+            match node.get("items") {
+                Some(item) => items.iter().all(|i| meets(root, item, i, patterns)),
+                None => true,
+            }
+        }
+        Value::Object(m) => m.iter().all(|(k, child)| {
+            match node
+                .get("properties")
+                .and_then(|p| p.get(k))
+                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))
+            {
+                Some(sub) => meets(root, sub, child, patterns),
+                None => true,
+            }
+        }),
+        _ => true,
+    }
+}
+
 fn collect(
     err: &jsonschema::ValidationError<'_>,
     schema: &Value,
@@ -295,5 +360,40 @@ mod tests {
     #[test]
     fn valid_values_pass() {
         assert_eq!(problems(json!({"services": {"app": {"image": "a", "tag": "v1"}}})), "ok");
+    }
+
+    /// The fast path and the validator agree on every constraint kind.
+    #[test]
+    fn the_fast_path_sees_what_the_validator_sees() {
+        let schema = crate::model::values_schema();
+        let svc = |extra: Value| {
+            let mut s = json!({"image": "a", "tag": "v1"});
+            if let (Some(s), Value::Object(e)) = (s.as_object_mut(), extra) {
+                s.extend(e);
+            }
+            json!({"services": {"app": s}})
+        };
+        let cases = [
+            (svc(json!({})), true),
+            (svc(json!({"tag": "latest"})), false),
+            (svc(json!({"replicas": 1001})), false),
+            (svc(json!({"image": ""})), false),
+            (svc(json!({"ports": []})), false),
+            (svc(json!({"ports": [{"name": "Bad_Name", "port": 80}]})), false),
+            (svc(json!({"ports": [{"name": "web", "port": 0}]})), false),
+            (svc(json!({"resources": {"limits": {"cpu": "lots", "memory": "1Gi"}}})), false),
+            (svc(json!({"digest": "sha256:abc"})), false),
+            (
+                svc(json!({"autoscaling": {"minReplicas": 1, "maxReplicas": 3, "targetCpu": 101}})),
+                false,
+            ),
+            (json!({"namespace": "Not-DNS", "services": {}}), false),
+            (json!({"namespace": "ok-ns", "services": {}}), true),
+        ];
+        for (instance, valid) in cases {
+            let full = check(&schema, &instance, &|_, _| Location::input("t")).is_ok();
+            assert_eq!(full, valid, "validator on {instance}");
+            assert_eq!(meets_constraints(&schema, &instance), valid, "fast path on {instance}");
+        }
     }
 }
