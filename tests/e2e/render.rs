@@ -531,3 +531,22 @@ fn usage_errors_exit_2() {
     vz_render().assert().code(2).stdout("").stderr(predicate::str::contains("<ENV>"));
     vz_render().args(["prod", "--output", "xml"]).assert().code(2).stdout("");
 }
+
+// ---------------------------------------------------------------- the examples
+
+/// The bundled examples, whole, for production: any change to what they
+/// render shows up in review (`cargo insta review`).
+#[test]
+fn examples_render_snapshots() {
+    let vektagraf = stdout_of(
+        vz_render()
+            .args(["production", "-f"])
+            .arg(crate::common::example("vektagraf/vz.yaml"))
+            .env("VEKTAGRAF_ACTIVE_COLOR", "blue"),
+    );
+    insta::assert_snapshot!("vektagraf_production", vektagraf);
+    let veza = stdout_of(
+        vz_render().args(["production", "-f"]).arg(crate::common::example("veza/vz.yaml")),
+    );
+    insta::assert_snapshot!("veza_production", veza);
+}

@@ -167,9 +167,9 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
 fn validated(layered: &layers::Layered, fallback: &Location) -> Result<model::Values, Error> {
     let schema = model::values_schema();
     match serde_json::from_value::<model::Values>(layered.values.clone()) {
-        Ok(values) if validate::meets_constraints(&schema, &layered.values) => Ok(values),
+        Ok(values) if validate::meets_constraints(schema, &layered.values) => Ok(values),
         failed => {
-            validate::check(&schema, &layered.values, &|p, key| {
+            validate::check(schema, &layered.values, &|p, key| {
                 if key { layered.locate_key(p, fallback) } else { layered.locate(p, fallback) }
             })?;
             failed.map_err(|e| Error::Invalid {

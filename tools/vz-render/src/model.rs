@@ -822,10 +822,9 @@ fn five_hundred() -> u32 {
 /// keeps the file equal to [`generate_spec_schema`].
 pub const SPEC_SCHEMA: &str = include_str!("../schema/vz.schema.json");
 
-/// The published schema, parsed (once per run).
+/// The published schema, parsed.
 pub fn spec_schema() -> Value {
-    static PARSED: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    PARSED.get_or_init(|| serde_json::from_str(SPEC_SCHEMA).unwrap_or_default()).clone()
+    serde_json::from_str(SPEC_SCHEMA).unwrap_or_default()
 }
 
 /// Generates the deploy spec's schema from the types: environment overlays
@@ -867,16 +866,19 @@ pub fn generate_spec_schema() -> Value {
 
 /// The JSON Schema the merged values are validated against: the published
 /// `Values` definition as the root, `serviceDefaults` already merged away.
-pub fn values_schema() -> Value {
-    let spec = spec_schema();
-    let mut root = spec.pointer("/$defs/Values").cloned().unwrap_or_default();
-    root["properties"]["serviceDefaults"] = serde_json::json!({"type": "object"});
-    let mut defs = spec.get("$defs").cloned().unwrap_or_default();
-    if let Some(d) = defs.as_object_mut() {
-        d.retain(|name, _| !name.starts_with("Partial") && name != "Environment");
-    }
-    root["$defs"] = defs;
-    root
+pub fn values_schema() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let spec = spec_schema();
+        let mut root = spec.pointer("/$defs/Values").cloned().unwrap_or_default();
+        root["properties"]["serviceDefaults"] = serde_json::json!({"type": "object"});
+        let mut defs = spec.get("$defs").cloned().unwrap_or_default();
+        if let Some(d) = defs.as_object_mut() {
+            d.retain(|name, _| !name.starts_with("Partial") && name != "Environment");
+        }
+        root["$defs"] = defs;
+        root
+    })
 }
 
 /// The schema of the spec's skeleton, for the check before merging: values
@@ -953,7 +955,7 @@ mod tests {
     fn schemas_compile() {
         jsonschema::validator_for(&skeleton_schema()).expect("skeleton schema compiles");
         jsonschema::validator_for(&spec_schema()).expect("spec schema compiles");
-        jsonschema::validator_for(&values_schema()).expect("values schema compiles");
+        jsonschema::validator_for(values_schema()).expect("values schema compiles");
     }
 
     #[test]

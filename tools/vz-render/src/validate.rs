@@ -304,7 +304,7 @@ mod tests {
 
     fn problems(instance: Value) -> String {
         let schema = crate::model::values_schema();
-        check(&schema, &instance, &|p, key| {
+        check(schema, &instance, &|p, key| {
             Location::at(if key { "key" } else { "val" }, p.len(), 1)
         })
         .map_or_else(|e| e.to_string(), |()| "ok".into())
@@ -391,9 +391,9 @@ mod tests {
             (json!({"namespace": "ok-ns", "services": {}}), true),
         ];
         for (instance, valid) in cases {
-            let full = check(&schema, &instance, &|_, _| Location::input("t")).is_ok();
+            let full = check(schema, &instance, &|_, _| Location::input("t")).is_ok();
             assert_eq!(full, valid, "validator on {instance}");
-            assert_eq!(meets_constraints(&schema, &instance), valid, "fast path on {instance}");
+            assert_eq!(meets_constraints(schema, &instance), valid, "fast path on {instance}");
         }
     }
 }
