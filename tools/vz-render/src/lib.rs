@@ -8,6 +8,7 @@
 //! templates → [`order`] sorts in install order → one write to stdout.
 
 pub mod checks;
+pub mod fastyaml;
 pub mod layers;
 pub mod model;
 pub mod order;

@@ -184,6 +184,10 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
     Ok(docs)
 }
 
+/// Built-in template outputs the fast reader passed to the full parser.
+#[cfg(test)]
+static FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// One service's objects, by the template that rendered them.
 type ServiceDocs<'t> = Vec<(Vec<Value>, &'t str)>;
 
@@ -248,6 +252,18 @@ impl Templates {
             .get_template(name)
             .and_then(|t| t.render(ctx))
             .map_err(|e| template_error(&e, &self.origins, &origin, service))?;
+        #[cfg(test)]
+        if origin.starts_with("built-in ") && crate::fastyaml::parse(&text).is_none() {
+            FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        if let Some(docs) = crate::fastyaml::parse(&text) {
+            debug_assert_eq!(
+                Some(&docs),
+                vz::yaml::parse_stream(&text, &origin).ok().as_ref(),
+                "the fast reader disagrees with the YAML parser on {origin}"
+            );
+            return Ok(docs);
+        }
         vz::yaml::parse_stream(&text, &origin).map_err(|e| output_error(e, &origin, &text, service))
     }
 }
@@ -1080,6 +1096,17 @@ mod tests {
             json!({"type": "canary", "provider": "istio", "canary": {"weight": 10, "stableTag": "1.4.1"}}),
             json!({"type": "canary", "provider": "flagger"}),
         ]
+    }
+
+    /// Every built-in template, in every strategy with every option on, is
+    /// read by the fast reader (and, in debug builds, checked against the
+    /// full parser).
+    #[test]
+    fn built_in_output_takes_the_fast_path() {
+        for strategy in all_strategies() {
+            run(&one(with_strategy(full(), strategy))).unwrap();
+        }
+        assert_eq!(FALLBACKS.load(std::sync::atomic::Ordering::Relaxed), 0);
     }
 
     #[test]
