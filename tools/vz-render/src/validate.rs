@@ -35,16 +35,14 @@ pub fn check(
 /// job; together they are the happy path, and [`check`] (whose validator
 /// takes milliseconds to compile) runs only to explain a failure.
 pub fn meets_constraints(schema: &Value, instance: &Value) -> bool {
-    let mut patterns = std::collections::BTreeMap::new();
+    let mut patterns = Vec::new();
     meets(schema, schema, instance, &mut patterns)
 }
 
-fn meets(
-    root: &Value,
-    node: &Value,
-    v: &Value,
-    patterns: &mut std::collections::BTreeMap<String, Option<regex::Regex>>,
-) -> bool {
+/// Compiled patterns, by the schema text they came from (a handful per run).
+type Patterns<'s> = Vec<(&'s str, Option<regex::Regex>)>;
+
+fn meets<'s>(root: &'s Value, node: &'s Value, v: &Value, patterns: &mut Patterns<'s>) -> bool {
     let Some(node) = resolve(root, node) else { return true };
     if v.is_null() {
         return true;
@@ -61,8 +59,14 @@ fn meets(
             return false;
         }
         if let Some(p) = node.get("pattern").and_then(Value::as_str) {
-            let re = patterns.entry(p.to_string()).or_insert_with(|| regex::Regex::new(p).ok());
-            if !re.as_ref().is_some_and(|re| re.is_match(text)) {
+            let i = match patterns.iter().position(|(q, _)| std::ptr::eq(*q, p)) {
+                Some(i) => i,
+                None => {
+                    patterns.push((p, regex::Regex::new(p).ok()));
+                    patterns.len() - 1
+                }
+            };
+            if !patterns[i].1.as_ref().is_some_and(|re| re.is_match(text)) {
                 return false;
             }
         }
