@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 TOOLS := vz-render
 RELEASE := target/release
 
-.PHONY: help build test test-deps lint fmt bench man completions install demo clean
+.PHONY: help build test test-deps lint fmt bench man completions install demo fuzz-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ install: build completions ## Install binaries, man pages and completions under 
 demo: ## Render the bundled examples for production, no cluster needed
 	$(CARGO) build --locked --bin vz-render
 	scripts/demo.sh target/debug
+
+fuzz-check: ## Compile the fuzz targets (running them needs nightly: cargo +nightly fuzz run yaml)
+	cd fuzz && $(CARGO) check --locked
 
 clean: ## Remove build output
 	$(CARGO) clean

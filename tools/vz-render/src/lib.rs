@@ -334,12 +334,12 @@ mod tests {
     #[test]
     fn parallel_yaml_streams_equal_serial_ones() {
         let docs: Vec<Value> = (0..1000)
-            .map(|i| serde_json::json!({"kind": "ConfigMap", "metadata": {"name": format!("c{i}")}}))
+            .map(
+                |i| serde_json::json!({"kind": "ConfigMap", "metadata": {"name": format!("c{i}")}}),
+            )
             .collect();
-        let serial: String = docs
-            .iter()
-            .map(|d| format!("---\n{}", vz::yaml::to_string(d).unwrap()))
-            .collect();
+        let serial: String =
+            docs.iter().map(|d| format!("---\n{}", vz::yaml::to_string(d).unwrap())).collect();
         assert_eq!(String::from_utf8(to_yaml_stream(&docs).unwrap()).unwrap(), serial);
     }
 }

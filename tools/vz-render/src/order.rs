@@ -85,7 +85,7 @@ fn key(doc: &Value) -> Key {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -93,13 +93,14 @@ mod tests {
         json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}})
     }
 
-    fn names(docs: &[Value]) -> Vec<String> {
+    /// `Kind/name` of each document, for assertions (shared with render's tests).
+    pub(crate) fn names(docs: &[Value]) -> Vec<String> {
         docs.iter()
             .map(|d| {
                 format!(
                     "{}/{}",
-                    d["kind"].as_str().unwrap(),
-                    d["metadata"]["name"].as_str().unwrap()
+                    d["kind"].as_str().unwrap_or("?"),
+                    d["metadata"]["name"].as_str().unwrap_or("?")
                 )
             })
             .collect()

@@ -1031,15 +1031,7 @@ mod tests {
     }
 
     fn ids(docs: &[Value]) -> Vec<String> {
-        docs.iter()
-            .map(|d| {
-                format!(
-                    "{}/{}",
-                    d["kind"].as_str().unwrap(),
-                    d["metadata"]["name"].as_str().unwrap()
-                )
-            })
-            .collect()
+        crate::order::tests::names(docs)
     }
 
     fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
