@@ -20,9 +20,13 @@ printf '%s objects, %s bytes, in install order:\n' "$(grep -c '^---$' "$out/vekt
 grep -E '^(kind|  name): ' "$out/vektagraf.yaml" | paste - - | awk '{printf "   %-24s %s\n", $2, $4}'
 
 say "The new version goes to the idle colour; the active Service still selects the live one"
-VEKTAGRAF_ACTIVE_COLOR=blue "$render" production -f examples/vektagraf/vz.yaml -o json |
-    jq -r '.items[] | select(.kind == "Service" or .kind == "Deployment")
-           | "   \(.kind)/\(.metadata.name)\tselects \((.spec.selector.matchLabels // .spec.selector) | with_entries(select(.key | startswith("app.kubernetes.io") | not)))"'
+if ! command -v jq >/dev/null 2>&1; then
+    echo "   (install jq to see the selectors)"
+else
+    VEKTAGRAF_ACTIVE_COLOR=blue "$render" production -f examples/vektagraf/vz.yaml -o json |
+        jq -r '.items[] | select(.kind == "Service" or .kind == "Deployment")
+               | "   \(.kind)/\(.metadata.name)\tselects \((.spec.selector.matchLabels // .spec.selector) | with_entries(select(.key | startswith("app.kubernetes.io") | not)))"'
+fi
 
 say "vz-render production -f examples/veza/vz.yaml   (four services from one file)"
 "$render" production -f examples/veza/vz.yaml >"$out/veza.yaml"
