@@ -437,7 +437,7 @@ fn alias_bomb_is_rejected() {
         ));
     }
     let (_d, mut cmd) = spec(&bomb);
-    fails_with(cmd.arg("prod"), &["vz.yaml:"]);
+    fails_with(cmd.arg("prod"), &["vz.yaml:", "alias replay limit exceeded"]);
 }
 
 #[test]

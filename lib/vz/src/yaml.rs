@@ -28,13 +28,24 @@ use std::fmt;
 /// go past 20 levels.
 pub const MAX_DEPTH: usize = 64;
 
+/// The most events alias expansion may replay in one input: far above what
+/// anchors in real manifests use, low enough that an alias bomb is refused
+/// in milliseconds.
+pub const MAX_REPLAYED_EVENTS: usize = 100_000;
+
 fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_DEPTH;
+    // Large streams are legitimate (`helm template` of a platform, 4,000
+    // objects); the alias limits below are what stops a bomb.
     budget.max_documents = 100_000;
     budget.max_nodes = 50_000_000;
+    budget.max_events = 50_000_000;
+    let mut aliases = serde_saphyr::options::AliasLimits::default();
+    aliases.max_total_replayed_events = MAX_REPLAYED_EVENTS;
     serde_saphyr::options! {
         budget: Some(budget),
+        alias_limits: aliases,
         strict_booleans: true,
         non_finite_float_policy: serde_saphyr::options::NonFiniteFloatPolicy::Reject,
         leading_zero_numbers_as_strings: true,
