@@ -217,6 +217,39 @@ fn explain_shows_the_final_value_and_every_layer() {
 }
 
 #[test]
+fn explain_never_prints_a_secret_unless_revealed() {
+    let text = GOOD.replace(
+        "      tag: v1\n",
+        "      tag: v1\n      env:\n        DB_PASSWORD: ${DB_PASSWORD}\n",
+    );
+    let (_d, mut cmd) = spec(&text);
+    let out = stdout_of(cmd.env("DB_PASSWORD", "hunter2").args([
+        "prod",
+        "--explain",
+        "services.web.env",
+    ]));
+    assert!(out.starts_with("services.web.env.DB_PASSWORD = \"<redacted>\"\n"), "{out}");
+    assert!(!out.contains("hunter2"), "{out}");
+    let (_d, mut cmd) = spec(&text);
+    let out = stdout_of(cmd.env("DB_PASSWORD", "hunter2").args([
+        "prod",
+        "--explain",
+        "services.web.env",
+        "--reveal",
+    ]));
+    assert!(out.contains("\"hunter2\""), "{out}");
+}
+
+#[test]
+fn service_names_are_dns_labels() {
+    let (_d, mut cmd) = spec(&GOOD.replace("    web:", "    2web:"));
+    fails_with(
+        cmd.arg("prod"),
+        &["vz.yaml:5:7: services.2web: service name `2web` must be a DNS label"],
+    );
+}
+
+#[test]
 fn explain_of_an_unknown_path_suggests() {
     fails_with(
         shop("dev").args(["--explain", "services.api.replica"]),

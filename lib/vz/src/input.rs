@@ -7,7 +7,7 @@ use crate::error::{Error, Location};
 use crate::yaml::{self, SourceMap};
 use serde_json::Value;
 use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where an input comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,11 +68,6 @@ fn text_from_bytes(bytes: Vec<u8>, name: &str) -> Result<String, Error> {
         text.drain(..'\u{feff}'.len_utf8());
     }
     Ok(text)
-}
-
-/// Reads `path` as text, naming it as given.
-pub fn read_path(path: &Path) -> Result<String, Error> {
-    Input::Path(path.to_path_buf()).read_text()
 }
 
 /// The syntax of a text, from its first meaningful character.

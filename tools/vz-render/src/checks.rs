@@ -7,7 +7,7 @@ use serde_json::Value;
 use vz::{Error, Location};
 
 /// Names that hold secrets when they hold a value (`DB_PASSWORD`, `apiKey`).
-fn looks_secret(name: &str) -> bool {
+pub fn looks_secret(name: &str) -> bool {
     let n = name.to_ascii_lowercase().replace(['-', '.'], "_");
     let reference = ["_ref", "ref", "_file", "file", "_path", "path", "_name", "name", "_env"]
         .iter()
@@ -55,11 +55,11 @@ pub fn check(
     }
     for (name, svc) in &values.services {
         let base = vz::path::key("services", name);
-        if !is_dns_label(name) {
+        if !crate::spec::is_app_name(name) {
             problem(
                 base.clone(),
                 format!(
-                    "service name `{name}` must be a DNS label (lower-case letters, digits and `-`, at most 40)"
+                    "service name `{name}` must be a DNS label (a lower-case letter, then letters, digits and `-`, at most 40)"
                 ),
             );
         }
@@ -192,14 +192,6 @@ fn is_placeholder(s: &str) -> bool {
 
 fn json_name<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 40
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
 }
 
 #[cfg(test)]

@@ -50,9 +50,23 @@ impl Layered {
         }
     }
 
-    /// The location to print for a problem at `path`.
+    /// The location to print for a problem at `path`: where its value was
+    /// written or, for a map only its leaves record, where its first entry
+    /// was written; failing both, its nearest ancestor's.
     pub fn locate(&self, path: &str, fallback: &Location) -> Location {
-        self.origin(path).and_then(|o| o.at.clone()).unwrap_or_else(|| fallback.clone())
+        let own = self.history.get(path).and_then(|h| h.iter().rev().find(|o| !o.removed));
+        let first_entry = || {
+            self.history
+                .range(path.to_string()..)
+                .take_while(|(k, _)| k.starts_with(path))
+                .find(|(k, _)| matches!(k.as_bytes().get(path.len()), Some(b'.' | b'[')))
+                .and_then(|(_, h)| h.iter().rev().find(|o| !o.removed))
+                .and_then(|o| o.key_at.clone())
+        };
+        own.and_then(|o| o.at.clone())
+            .or_else(first_entry)
+            .or_else(|| self.origin(path).and_then(|o| o.at.clone()))
+            .unwrap_or_else(|| fallback.clone())
     }
 
     /// The location of the key holding `path` (for unknown and missing

@@ -89,7 +89,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 
-    /// Allow plain values that look like secrets in env and config
+    /// Allow plain values that look like secrets in env and config, and show
+    /// them in --explain
     #[arg(long)]
     pub reveal: bool,
 
@@ -137,7 +138,7 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
     let layered = layer(&loaded, env_name, env, &args.set)?;
 
     if let Some(p) = &args.explain {
-        return explain(&layered, p, args.output);
+        return explain(&layered, p, args.output, args.reveal);
     }
 
     let fallback = loaded.doc.at.clone();
@@ -211,7 +212,12 @@ fn layer(
     Ok(layered)
 }
 
-fn explain(layered: &layers::Layered, path: &str, format: Format) -> Result<Outcome, Error> {
+fn explain(
+    layered: &layers::Layered,
+    path: &str,
+    format: Format,
+    reveal: bool,
+) -> Result<Outcome, Error> {
     let path = vz::path::parse(path)
         .map(|s| vz::path::join(&s))
         .map_err(|m| Error::usage(format!("--explain: {m}")))?;
@@ -223,16 +229,23 @@ fn explain(layered: &layers::Layered, path: &str, format: Format) -> Result<Outc
             .unwrap_or_default();
         return Err(Error::usage(format!("--explain: no layer sets `{path}`{hint}")));
     }
+    // Secrets never reach stdout: a value under a secret-looking key is shown
+    // as `<redacted>` unless --reveal.
     let final_value = |p: &str| -> Option<Value> {
         let segs = vz::path::parse(p).ok()?;
         let mut cur = &layered.values;
+        let mut secret = false;
         for s in segs {
             cur = match s {
-                vz::path::Segment::Key(k) => cur.get(&k)?,
+                vz::path::Segment::Key(k) => {
+                    secret |= checks::looks_secret(&k);
+                    cur.get(&k)?
+                }
                 vz::path::Segment::Index(i) => cur.get(i)?,
             };
         }
-        Some(cur.clone())
+        let hide = secret && !reveal && !cur.is_object() && !cur.is_array();
+        Some(if hide { Value::String("<redacted>".into()) } else { cur.clone() })
     };
     match format {
         Format::Json => {

@@ -74,8 +74,10 @@ pub fn load(input: &Input) -> Result<Loaded, Error> {
     Ok(Loaded { spec, doc, dir })
 }
 
-/// The `app` pattern of the schema (`^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`).
-fn is_app_name(s: &str) -> bool {
+/// A name vz-render builds object names from (the app, each service): a
+/// DNS-1035 label of at most 40 characters, the schema's `app` pattern
+/// `^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`.
+pub fn is_app_name(s: &str) -> bool {
     let b = s.as_bytes();
     (1..=40).contains(&b.len())
         && b[0].is_ascii_lowercase()
