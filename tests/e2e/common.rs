@@ -22,6 +22,11 @@ pub fn vz_render() -> Command {
     hermetic(env!("CARGO_BIN_EXE_vz-render"))
 }
 
+/// `vz-health`, hermetic.
+pub fn vz_health() -> Command {
+    hermetic(env!("CARGO_BIN_EXE_vz-health"))
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,4 +4,9 @@
 mod cli;
 mod common;
 mod conformance;
+mod health;
+mod health_http;
+mod health_manifests;
+mod health_prometheus;
 mod render;
+mod servers;

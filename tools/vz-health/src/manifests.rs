@@ -1,0 +1,1 @@
+//! Checks derived from rendered manifests (`--from-manifests`).

@@ -1,0 +1,2 @@
+//! Prometheus query presets: Flagger's `request-success-rate` and
+//! `request-duration` PromQL, per provider.
