@@ -5,13 +5,13 @@ SHELL := bash
 
 CARGO ?= cargo
 PREFIX ?= /usr/local
-TOOLS := vz-render
+TOOLS := vz-render vz-health
 RELEASE := target/release
 
-.PHONY: help build test test-deps lint fmt bench man completions install demo fuzz-check clean
+.PHONY: help build test test-deps lint fmt bench man completions install demo verify-deployment fuzz-check clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 build: ## Build the release binaries
 	$(CARGO) build --release --locked
@@ -59,6 +59,11 @@ install: build completions ## Install binaries, man pages and completions under 
 demo: ## Render the bundled examples for production, no cluster needed
 	$(CARGO) build --locked --bin vz-render
 	scripts/demo.sh target/debug
+
+verify-deployment: ## Smoke-check a deployment: make verify-deployment URL=https://… [CHECKS=smoke.yaml] [WAIT=2m]
+	@test -n "$(URL)" || { echo "usage: make verify-deployment URL=https://… [CHECKS=file] [WAIT=2m]" >&2; exit 2; }
+	$(CARGO) build --release --locked --quiet --bin vz-health
+	VZ_HEALTH=$(RELEASE)/vz-health WAIT=$(or $(WAIT),2m) scripts/smoke.sh "$(URL)" $(CHECKS)
 
 fuzz-check: ## Compile the fuzz targets (running them needs nightly: cargo +nightly fuzz run yaml)
 	cd fuzz && $(CARGO) check --locked

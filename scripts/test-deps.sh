@@ -70,9 +70,11 @@ need_apt() {
 # ---------------------------------------------------------------------------
 # Tools from Debian.
 # ---------------------------------------------------------------------------
+# Prometheus for the vz-health Prometheus checks (tests/e2e/health_prometheus.rs
+# starts its own server on a free port; the package's service is not used).
+need_apt prometheus prometheus
 # Later (not needed yet); uncomment when tests start using them:
 # need_apt nginx-light nginx      # start with: nginx -c CONF -g 'daemon off;'
-# need_apt prometheus prometheus
 # need_apt restic restic
 
 # kubectl: not installed by this script (Debian 12 only ships 1.20).

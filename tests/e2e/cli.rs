@@ -1,27 +1,48 @@
 //! What every tool promises at its edges: man pages that match the binary,
 //! completions that generate.
 
-use crate::common::{root, stdout_of, vz_render};
+use crate::common::{hermetic, root, stdout_of, vz_render};
+
+/// Every tool binary: name and path.
+const TOOLS: [(&str, &str); 2] = [
+    ("vz-render", env!("CARGO_BIN_EXE_vz-render")),
+    ("vz-health", env!("CARGO_BIN_EXE_vz-health")),
+];
 
 #[test]
-fn the_committed_man_page_matches_the_binary() {
-    let generated = stdout_of(vz_render().args(["--generate", "man"]));
-    let committed = std::fs::read_to_string(root().join("man/vz-render.1")).unwrap_or_default();
-    assert!(
-        generated == committed,
-        "man/vz-render.1 is out of date: run `make man` and commit the result"
-    );
+fn the_committed_man_pages_match_the_binaries() {
+    for (name, bin) in TOOLS {
+        let generated = stdout_of(hermetic(bin).args(["--generate", "man"]));
+        let committed =
+            std::fs::read_to_string(root().join(format!("man/{name}.1"))).unwrap_or_default();
+        assert!(
+            generated == committed,
+            "man/{name}.1 is out of date: run `make man` and commit the result"
+        );
+    }
 }
 
 #[test]
 fn completions_generate_for_every_shell() {
-    for (kind, needle) in [
-        ("complete-bash", "complete -F"),
-        ("complete-zsh", "#compdef vz-render"),
-        ("complete-fish", "complete -c vz-render"),
-    ] {
-        let out = stdout_of(vz_render().args(["--generate", kind]));
-        assert!(out.contains(needle), "{kind}: {}", &out[..out.len().min(200)]);
+    for (name, bin) in TOOLS {
+        for (kind, needle) in [
+            ("complete-bash", "complete -F".to_string()),
+            ("complete-zsh", format!("#compdef {name}")),
+            ("complete-fish", format!("complete -c {name}")),
+        ] {
+            let out = stdout_of(hermetic(bin).args(["--generate", kind]));
+            assert!(out.contains(&needle), "{name} {kind}: {}", &out[..out.len().min(200)]);
+        }
+    }
+}
+
+#[test]
+fn version_and_help_go_to_stdout_with_exit_0() {
+    for (name, bin) in TOOLS {
+        let out = stdout_of(hermetic(bin).arg("--version"));
+        assert_eq!(out, format!("{name} {}\n", env!("CARGO_PKG_VERSION")));
+        let help = stdout_of(hermetic(bin).arg("--help"));
+        assert!(help.contains("Exit status:"), "{name} --help documents exit codes");
     }
 }
 

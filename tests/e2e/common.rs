@@ -14,6 +14,10 @@ pub fn hermetic(bin: &str) -> Command {
         }
     }
     cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env("TZ", "UTC");
+    // The tests talk to 127.0.0.1 only: never through a proxy.
+    for proxy in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        cmd.env_remove(proxy).env_remove(proxy.to_ascii_lowercase());
+    }
     cmd
 }
 

@@ -98,6 +98,22 @@ pub struct Http {
     pub expect: Expect,
 }
 
+impl Http {
+    /// `GET url`: 2xx passes, no redirects followed, TLS verified.
+    pub fn get(url: impl Into<String>) -> Self {
+        Http {
+            url: url.into(),
+            method: "GET".into(),
+            headers: Vec::new(),
+            body: None,
+            redirects: Redirects::None,
+            insecure: false,
+            ca_file: None,
+            expect: Expect::default(),
+        }
+    }
+}
+
 /// A set of accepted HTTP status codes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusSet(pub Vec<(u16, u16)>);
@@ -232,7 +248,9 @@ impl Exec {
         self.argv
             .iter()
             .map(|a| {
-                if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+                if !a.is_empty()
+                    && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+                {
                     a.clone()
                 } else {
                     format!("'{}'", a.replace('\'', r"'\''"))
@@ -292,14 +310,21 @@ mod tests {
 
     #[test]
     fn urls_lose_credentials_and_secret_parameters() {
-        assert_eq!(redact_url("https://u:p@h:1/x?token=abc&a=1"), "https://***@h:1/x?token=***&a=1");
+        assert_eq!(
+            redact_url("https://u:p@h:1/x?token=abc&a=1"),
+            "https://***@h:1/x?token=***&a=1"
+        );
         assert_eq!(redact_url("http://h/health"), "http://h/health");
         assert_eq!(redact_url("http://h?api_key=1"), "http://h?api_key=***");
     }
 
     #[test]
     fn commands_are_quoted_for_a_shell() {
-        let e = Exec { argv: vec!["sh".into(), "-c".into(), "echo 'hi'".into()], dir: None, env: vec![] };
+        let e = Exec {
+            argv: vec!["sh".into(), "-c".into(), "echo 'hi'".into()],
+            dir: None,
+            env: vec![],
+        };
         assert_eq!(e.display(), r"sh -c 'echo '\''hi'\'''");
     }
 }

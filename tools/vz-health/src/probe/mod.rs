@@ -88,7 +88,11 @@ impl Attempt {
     }
 
     /// A failure (transient): `condition` did not hold, `observed` was seen.
-    pub fn fail(reason: impl Into<String>, condition: Option<String>, observed: Option<Value>) -> Self {
+    pub fn fail(
+        reason: impl Into<String>,
+        condition: Option<String>,
+        observed: Option<Value>,
+    ) -> Self {
         Attempt {
             status: Status::Fail,
             reason: Some(reason.into()),
@@ -119,7 +123,12 @@ impl Attempt {
 /// Runs one attempt of `check`, bounded by `timeout` (the check's own, or
 /// less when a `--wait` deadline is near). `now` is the evaluation time for
 /// Prometheus queries when the run was given `--now`.
-pub fn attempt(check: &Check, timeout: Duration, clients: &http::Clients, now: Option<jiff::Timestamp>) -> Attempt {
+pub fn attempt(
+    check: &Check,
+    timeout: Duration,
+    clients: &http::Clients,
+    now: Option<jiff::Timestamp>,
+) -> Attempt {
     match &check.probe {
         Probe::Http(h) => http::probe(h, timeout, clients),
         Probe::Tcp(t) => tcp::probe(t, timeout),
