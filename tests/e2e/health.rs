@@ -394,3 +394,178 @@ fn checks_can_come_from_stdin_and_names_are_unique() {
         "vz-health: error: <stdin>:2:3: name: the name `db` is already used by the check at <stdin>:1:3\n"
     );
 }
+
+mod against_http_servers {
+    //! `--wait` and `--watch` against real HTTP servers that come up late,
+    //! ask to be retried, flap, or stay broken.
+
+    use super::json;
+    use crate::common::{root, tree, vz_health};
+    use crate::servers::{Behaviour, Server};
+    use serde_json::Value;
+    use std::time::Duration;
+
+    fn run(args: &[String]) -> (Option<i32>, String) {
+        let out = vz_health().args(args).args(["-o", "json"]).output().expect("runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    #[test]
+    fn wait_succeeds_when_the_server_comes_up_after_2s() {
+        let server = Server::late(Behaviour::Healthy, Duration::from_secs(2));
+        let (code, out) = run(&[server.url("/health"), "--wait".into(), "30s".into()]);
+        assert_eq!(code, Some(0), "{out}");
+        let r = json(&out);
+        // Refused at 0 s and 1 s, up by the attempt at 3 s.
+        assert_eq!(r["checks"][0]["attempts"], 3);
+        assert_eq!(r["checks"][0]["status"], "pass");
+    }
+
+    #[test]
+    fn wait_honours_retry_after_and_retries_5xx() {
+        let server = Server::start(Behaviour::Sequence(vec![503, 502, 200]));
+        let (code, out) = run(&[server.url("/health"), "--wait".into(), "30s".into()]);
+        assert_eq!(code, Some(0), "{out}");
+        assert_eq!(json(&out)["checks"][0]["attempts"], 3);
+        assert_eq!(server.hits(), 3);
+    }
+
+    #[test]
+    fn wait_fails_at_the_deadline_with_the_last_reason() {
+        let server = Server::start(Behaviour::Status(500));
+        let (code, out) = run(&[server.url("/health"), "--wait".into(), "2s".into()]);
+        assert_eq!(code, Some(1));
+        let check = &json(&out)["checks"][0];
+        // At 0 s and at 1 s, the last start that leaves 1 s before the deadline.
+        assert_eq!(check["attempts"], 2);
+        assert_eq!(check["reason"], "status 500 is not in 2xx");
+        assert_eq!(server.hits(), 2);
+    }
+
+    #[test]
+    fn wait_gives_up_at_once_on_a_4xx_that_retrying_cannot_fix() {
+        let server = Server::start(Behaviour::Status(404));
+        let (code, out) = run(&[server.url("/health"), "--wait".into(), "1m".into()]);
+        assert_eq!(code, Some(1));
+        assert_eq!(json(&out)["checks"][0]["attempts"], 1);
+        assert_eq!(server.hits(), 1);
+    }
+
+    fn watch(server: &Server, budget: &[&str]) -> (Option<i32>, Vec<Value>) {
+        let mut args = vec![
+            server.url("/health"),
+            "--watch".into(),
+            "1m".into(),
+            "--every".into(),
+            "20ms".into(),
+        ];
+        args.extend(budget.iter().map(|s| s.to_string()));
+        let (code, out) = run(&args);
+        (code, out.lines().map(json).collect())
+    }
+
+    #[test]
+    fn watch_spends_the_failure_budget_on_a_flapping_server() {
+        let server = Server::start(Behaviour::Cycle(vec![200, 500]));
+        let (code, lines) = watch(&server, &["--max-failures", "1"]);
+        assert_eq!(code, Some(1));
+        // pass, fail, pass, fail: the second failure is one too many.
+        assert_eq!(lines.len(), 5);
+        let statuses: Vec<&str> =
+            lines[..4].iter().map(|l| l["checks"][0]["status"].as_str().unwrap_or("")).collect();
+        assert_eq!(statuses, ["pass", "fail", "pass", "fail"]);
+        let report = &lines[4];
+        assert_eq!(report["status"], "fail");
+        assert_eq!(report["watch"]["stopped_early"], true);
+        let counts = &report["checks"][0]["counts"];
+        assert_eq!((counts["pass"].as_u64(), counts["fail"].as_u64()), (Some(2), Some(2)));
+        assert_eq!(counts["max_consecutive_failures"], 1);
+        assert_eq!(counts["budget_spent"], "failed 2 times (--max-failures 1)");
+        assert_eq!(report["checks"][0]["reason"], "status 500 is not in 2xx");
+    }
+
+    #[test]
+    fn watch_fails_on_consecutive_failures_within_the_total_budget() {
+        let server = Server::start(Behaviour::Sequence(vec![200, 500, 500]));
+        let (code, lines) = watch(&server, &["--max-failures", "10", "--consecutive", "2"]);
+        assert_eq!(code, Some(1));
+        assert_eq!(lines.len(), 4, "three rounds and the report");
+        assert_eq!(
+            lines[3]["checks"][0]["counts"]["budget_spent"],
+            "failed 2 rounds in a row (--consecutive 2)"
+        );
+    }
+
+    #[test]
+    fn the_smoke_script_waits_then_runs_the_checks() {
+        let server = Server::late(Behaviour::Healthy, Duration::from_secs(1));
+        let base = server.url("");
+        let dir = tree(&[(
+            "smoke.yaml",
+            "- name: health\n  http: ${BASE_URL}/health\n  json: {status: UP}\n- name: any path\n  http: ${BASE_URL}/api/v1/status\n  status: 200\n",
+        )]);
+        let smoke = root().join("scripts/smoke.sh");
+        let out = std::process::Command::new("bash")
+            .arg(&smoke)
+            .arg(base.trim_end_matches('/'))
+            .arg(dir.path().join("smoke.yaml"))
+            .env("VZ_HEALTH", env!("CARGO_BIN_EXE_vz-health"))
+            .env("WAIT", "30s")
+            .env("OUTPUT", "json")
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let reports: Vec<Value> = serde_json::Deserializer::from_str(&stdout)
+            .into_iter::<Value>()
+            .map(|r| r.expect("JSON reports"))
+            .collect();
+        assert_eq!(reports.len(), 2, "the wait, then the checks: {stdout}");
+        assert_eq!(reports[0]["status"], "pass");
+        assert_eq!(reports[1]["checks"][0]["status"], "pass");
+        assert_eq!(
+            reports[1]["checks"][1]["status"], "pass",
+            "every path of the test server is healthy"
+        );
+        assert_eq!(out.status.code(), Some(0));
+
+        let out = std::process::Command::new("bash")
+            .arg(&smoke)
+            .arg("ftp://x")
+            .env("VZ_HEALTH", env!("CARGO_BIN_EXE_vz-health"))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "scripts/smoke.sh: URL must start with http:// or https://, not 'ftp://x'\n"
+        );
+    }
+
+    #[test]
+    fn the_readme_check_file_is_valid() {
+        let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+        let section = readme.split("### vz-health").nth(1).expect("a vz-health section");
+        let yaml = section
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("the README shows a check file");
+        let dir = tree(&[("checks.yaml", yaml), ("certs/ca.pem", "")]);
+        let out = vz_health()
+            .current_dir(dir.path())
+            .args(["-f", "checks.yaml", "--dry-run"])
+            .env("API_TOKEN", "s3cret")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let listed = json(&String::from_utf8_lossy(&out.stdout));
+        let kinds: Vec<&str> = listed["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter_map(|c| c["kind"].as_str())
+            .collect();
+        assert_eq!(kinds, ["http", "tcp", "prometheus", "exec"]);
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+    }
+}

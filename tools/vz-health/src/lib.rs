@@ -188,6 +188,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     let progress = progress::Progress::new(
         &checks,
         live && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        args.watch.is_some(),
     );
 
     let report = match args.watch {

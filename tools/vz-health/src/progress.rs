@@ -1,6 +1,8 @@
-//! Live progress on standard error while `--wait` or `--watch` runs: one line
-//! per pending check (its last result and when it is tried next), shown
-//! only when standard error is a terminal. Standard output stays data.
+//! Live progress on standard error while `--wait` or `--watch` runs, shown
+//! only when standard error is a terminal (standard output stays data):
+//! under `--wait`, one line per pending check with its last result and when
+//! it is tried next; under `--watch`, one line per check with its counters
+//! after the last round.
 
 use crate::check::Check;
 use crate::probe::{Attempt, Status};
@@ -13,13 +15,15 @@ use std::time::Duration;
 pub struct Progress {
     multi: Option<MultiProgress>,
     bars: Vec<ProgressBar>,
+    watching: bool,
 }
 
 impl Progress {
-    /// A display for `checks`, drawn only when `show`.
-    pub fn new(checks: &[Check], show: bool) -> Self {
+    /// A display for `checks`, drawn only when `show`; `watching` for
+    /// `--watch` rounds.
+    pub fn new(checks: &[Check], show: bool, watching: bool) -> Self {
         if !show {
-            return Progress { multi: None, bars: Vec::new() };
+            return Progress { multi: None, bars: Vec::new(), watching };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(4));
         let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
@@ -34,20 +38,21 @@ impl Progress {
                 b
             })
             .collect();
-        Progress { multi: Some(multi), bars }
+        Progress { multi: Some(multi), bars, watching }
     }
 
-    /// Notes a finished `--watch` round.
+    /// Shows each check's counters after a `--watch` round.
     pub fn round(&self, round: &Round<'_>) {
-        let Some(multi) = &self.multi else { return };
-        let failing = round.attempts.iter().filter(|a| a.status != Status::Pass).count();
-        let line = format!(
-            "round {}: {} of {} passed",
-            round.number,
-            round.attempts.len() - failing,
-            round.attempts.len()
-        );
-        let _ = multi.println(line);
+        for ((bar, a), t) in self.bars.iter().zip(round.attempts).zip(round.tallies) {
+            bar.set_message(format!(
+                "round {}: {}; {} failed, {} in a row, {} errors",
+                round.number,
+                a.reason.as_deref().unwrap_or(a.status.as_str()),
+                t.failures,
+                t.consecutive_failures,
+                t.errors
+            ));
+        }
     }
 
     /// Removes every line.
@@ -63,6 +68,9 @@ impl Progress {
 
 impl Observer for Progress {
     fn attempted(&self, index: usize, attempt: u32, result: &Attempt, next: Option<Duration>) {
+        if self.watching {
+            return;
+        }
         let Some(bar) = self.bars.get(index) else { return };
         let what = match result.status {
             Status::Pass => "pass".to_string(),
@@ -73,7 +81,8 @@ impl Observer for Progress {
                 "attempt {attempt}: {what}; next in {}",
                 vz::duration::format(pause)
             )),
-            None => bar.set_message(format!("attempt {attempt}: {what}")),
+            // Settled: only pending checks keep a line.
+            None => bar.finish_and_clear(),
         }
     }
 }

@@ -287,13 +287,17 @@ impl Report {
             s.pass,
             s.total,
             if s.fail > 0 { format!(", {} failed", s.fail) } else { String::new() },
-            if s.error > 0 { format!(", {} errors", s.error) } else { String::new() },
+            match s.error {
+                0 => String::new(),
+                1 => ", 1 error".to_string(),
+                n => format!(", {n} errors"),
+            },
             if s.inconclusive > 0 {
                 format!(", {} inconclusive", s.inconclusive)
             } else {
                 String::new()
             },
-            vz::duration::format(Duration::from_millis(self.elapsed_ms)),
+            elapsed(self.elapsed_ms),
         );
         out
     }
@@ -363,6 +367,15 @@ impl Report {
         }
         out.push_str("  </testsuite>\n</testsuites>\n");
         out
+    }
+}
+
+/// `0.4s`, `12.0s`, `3m5s`: short for people.
+fn elapsed(ms: u64) -> String {
+    if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        vz::duration::format(Duration::from_secs(ms / 1000))
     }
 }
 

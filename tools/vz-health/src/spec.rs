@@ -502,7 +502,10 @@ fn read_prometheus(f: &mut Fields<'_>) -> Option<Prometheus> {
                     e.query
                 }
                 Err(m) => {
-                    let key = if m.contains("provider") && provider.is_some() {
+                    // Point at the part the message is about.
+                    let key = if m.contains("argument") && f.map.contains_key("args") {
+                        "args"
+                    } else if m.contains("provider") && provider.is_some() {
                         "provider"
                     } else {
                         "preset"
