@@ -31,6 +31,7 @@ fmt: ## Format the code
 
 bench: ## Benchmarks against the peers, printed as ratios
 	bench/run.sh
+	bench/health.sh
 
 man: build ## Regenerate man/ from the clap definitions
 	@mkdir -p man
