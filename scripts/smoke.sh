@@ -20,7 +20,11 @@ usage() {
     echo "usage: scripts/smoke.sh URL [CHECKS.yaml]" >&2
     exit 2
 }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+    sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+    exit 0
+fi
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 url=${1%/}
 checks=${2:-}
 health=${VZ_HEALTH:-vz-health}
