@@ -31,6 +31,11 @@ pub fn vz_health() -> Command {
     hermetic(env!("CARGO_BIN_EXE_vz-health"))
 }
 
+/// `vz-switch`, hermetic.
+pub fn vz_switch() -> Command {
+    hermetic(env!("CARGO_BIN_EXE_vz-switch"))
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

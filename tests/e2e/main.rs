@@ -9,4 +9,8 @@ mod health_http;
 mod health_manifests;
 mod health_prometheus;
 mod render;
+mod scripts;
 mod servers;
+mod switch;
+mod switch_nginx;
+mod switch_weights;

@@ -12,10 +12,10 @@ use std::process::ExitCode;
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct Common {
     /// When to use colour on the terminal
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t, env = "VZ_COLOR")]
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t, env = "VZ_COLOR", global = true)]
     pub color: ColorWhen,
     /// Take "now" to be this time (RFC 3339), to test and replay runs
-    #[arg(long, value_name = "TIME", env = "VZ_NOW", value_parser = parse_now)]
+    #[arg(long, value_name = "TIME", env = "VZ_NOW", value_parser = parse_now, global = true)]
     pub now: Option<jiff::Timestamp>,
     /// Write a man page or shell completions to stdout and exit
     #[arg(long, value_enum, value_name = "KIND", hide = true)]

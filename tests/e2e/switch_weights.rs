@@ -1,0 +1,1 @@
+//! switch_weights
