@@ -5,7 +5,7 @@ SHELL := bash
 
 CARGO ?= cargo
 PREFIX ?= /usr/local
-TOOLS := vz-render vz-health
+TOOLS := vz-render vz-health vz-switch
 RELEASE := target/release
 
 .PHONY: help build test test-deps lint fmt bench man completions install demo verify-deployment fuzz-check clean

@@ -1,1 +1,186 @@
-//! switch
+//! vz-switch on Services: current, to, back, --patch, --undo, and bad input;
+//! merge patches cross-checked with the installed `kubectl patch --local`.
+
+use crate::common::{tree, vz_switch};
+use serde_json::{Value, json};
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+
+/// A Service as `kubectl get svc -o json` prints it.
+fn service(version: &str, previous: Option<&str>) -> Value {
+    let mut svc = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "app-active",
+            "namespace": "shop",
+            "resourceVersion": "4711",
+            "uid": "0b1c9a52-7f0e-4a8e-9d53-2a3f1c0d9e11",
+            "creationTimestamp": "2026-11-01T09:00:00Z",
+            "labels": {"app.kubernetes.io/name": "app"},
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+        },
+        "spec": {
+            "clusterIP": "10.96.14.2",
+            "clusterIPs": ["10.96.14.2"],
+            "internalTrafficPolicy": "Cluster",
+            "ipFamilies": ["IPv4"],
+            "ipFamilyPolicy": "SingleStack",
+            "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}],
+            "selector": {"app.kubernetes.io/name": "app", "version": version},
+            "sessionAffinity": "None",
+            "type": "ClusterIP"
+        },
+        "status": {"loadBalancer": {}}
+    });
+    if let Some(p) = previous {
+        svc["metadata"]["annotations"]["vz-switch/previous-color"] = json!(p);
+        svc["metadata"]["annotations"]["vz-switch/switched-at"] = json!("2026-11-20T08:00:00Z");
+    }
+    svc
+}
+
+/// Runs vz-switch with `args` on `input`: (exit code, stdout, stderr).
+fn switch(args: &[&str], input: &str) -> (Option<i32>, String, String) {
+    let out =
+        vz_switch().args(args).args(["--now", NOW]).write_stdin(input).output().expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn current_prints_the_live_colour_for_a_shell() {
+    let svc = service("blue", None).to_string();
+    assert_eq!(switch(&["current"], &svc), (Some(0), "blue\n".into(), String::new()));
+    let (code, out, _) =
+        switch(&["current", "-o", "json"], &service("green", Some("blue")).to_string());
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        json_of(&out),
+        json!({"key": "version", "color": "green", "previous": "blue", "switched_at": "2026-11-20T08:00:00Z"})
+    );
+}
+
+#[test]
+fn to_repoints_the_selector_key_and_records_the_previous_colour() {
+    let live = service("blue", None);
+    let (code, out, err) = switch(&["to", "green"], &live.to_string());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, "vz-switch: service/app-active: version blue → green\n");
+    let mut expected = live.clone();
+    expected["spec"]["selector"]["version"] = json!("green");
+    expected["metadata"]["annotations"]["vz-switch/previous-color"] = json!("blue");
+    expected["metadata"]["annotations"]["vz-switch/switched-at"] = json!(NOW);
+    // Everything else, resourceVersion included, is as it was.
+    assert_eq!(json_of(&out), expected);
+}
+
+#[test]
+fn to_then_back_is_the_identity_on_the_selector() {
+    let live = service("blue", None);
+    let (_, switched, _) = switch(&["to", "green"], &live.to_string());
+    let (code, back, err) = switch(&["back"], &switched);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, "vz-switch: service/app-active: version green → blue (back)\n");
+    let back = json_of(&back);
+    assert_eq!(back["spec"], live["spec"]);
+    assert_eq!(back["metadata"]["annotations"]["vz-switch/previous-color"], "green");
+}
+
+#[test]
+fn yaml_in_gives_yaml_out() {
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n    version: blue\n";
+    let (code, out, _) = switch(&["to", "green"], yaml);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        out,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    vz-switch/previous-color: blue\n    vz-switch/switched-at: \"2026-11-23T12:00:00Z\"\n  name: web\nspec:\n  selector:\n    app: web\n    version: green\n"
+    );
+}
+
+#[test]
+fn refusals_leave_stdout_empty() {
+    let svc = service("blue", None).to_string();
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["to", "blue"],
+            &svc,
+            "vz-switch: error: service/app-active already selects version=blue: nothing to switch (--allow-noop to accept)\n",
+        ),
+        (
+            &["to", "gren"],
+            &svc,
+            "vz-switch: error: `gren` is not one of the colours blue, green (set them with --colors); did you mean `green`?\n",
+        ),
+        (
+            &["back"],
+            &svc,
+            "vz-switch: error: <stdin>:1:63: metadata.annotations: no previous colour is recorded (annotation vz-switch/previous-color): `back` can only undo a switch made by vz-switch; use `to COLOR`\n",
+        ),
+        (
+            &["--key", "colour", "to", "green"],
+            &svc,
+            "vz-switch: error: <stdin>:1:546: spec.selector: the selector has no `colour` key (it has app.kubernetes.io/name, version): pick the colour key with --key\n",
+        ),
+        (
+            &["weight", "canary=10"],
+            &svc,
+            "vz-switch: error: `weight` does not apply to service/app-active: a Service switches by colour: use `to COLOR` or `back`\n",
+        ),
+    ];
+    for (args, input, error) in cases {
+        let (code, out, err) = switch(args, input);
+        assert_eq!((code, out.as_str()), (Some(2), ""), "{args:?}: {err}");
+        assert_eq!(err, error, "{args:?}");
+    }
+    let (code, out, _) = switch(&["to", "blue", "--allow-noop"], &svc);
+    assert_eq!(code, Some(0));
+    assert_eq!(json_of(&out)["spec"]["selector"]["version"], "blue");
+}
+
+#[test]
+fn bad_input() {
+    let cases: [(&str, &str); 6] = [
+        (
+            "",
+            "vz-switch: error: <stdin>: no object: pipe in one, e.g. `kubectl get svc NAME -o json | vz-switch …`\n",
+        ),
+        ("{\"kind\": \"Service\"", "vz-switch: error: <stdin>:1:18: EOF while parsing an object\n"),
+        ("kind: [a\n", "vz-switch: error: <stdin>:1:7: unclosed bracket '['\n"),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\n",
+            "vz-switch: error: <stdin>:2:7: kind: vz-switch cannot switch a Deployment (apps/v1): it edits a Service (blue/green by selector), an Istio VirtualService, a Gateway API HTTPRoute or an SMI TrafficSplit (weights), or an nginx upstream file\n",
+        ),
+        (
+            "- 1\n- 2\n",
+            "vz-switch: error: <stdin>:1:1: expected a Kubernetes object (a map with apiVersion and kind)\n",
+        ),
+        (
+            "a: 1\n---\nb: 2\n",
+            "vz-switch: error: <stdin>:3:1: 2 objects: vz-switch edits one at a time (kubectl get KIND NAME -o json)\n",
+        ),
+    ];
+    for (input, error) in cases {
+        let (code, out, err) = switch(&["current"], input);
+        assert_eq!((code, out.as_str()), (Some(2), ""), "{input:?}: {err}");
+        assert_eq!(err, error, "{input:?}");
+    }
+    let dir = tree(&[]);
+    let out = vz_switch()
+        .current_dir(dir.path())
+        .args(["current", "-f", "missing.json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "vz-switch: error: missing.json: no such file or directory\n"
+    );
+}
