@@ -184,3 +184,86 @@ fn bad_input() {
         "vz-switch: error: missing.json: no such file or directory\n"
     );
 }
+
+/// `kubectl patch --local` applying vz-switch's `--patch` to `live`.
+fn kubectl_patch(live: &Value, patch: &str) -> Value {
+    let dir = tree(&[("live.json", &live.to_string())]);
+    let out = std::process::Command::new("kubectl")
+        .current_dir(dir.path())
+        .args(["patch", "--local", "-f", "live.json", "--type", "merge", "-p", patch, "-o", "json"])
+        .output()
+        .expect("kubectl is installed (it is on every machine of this project)");
+    assert!(out.status.success(), "kubectl: {}", String::from_utf8_lossy(&out.stderr));
+    json_of(&String::from_utf8_lossy(&out.stdout))
+}
+
+#[test]
+fn kubectl_applies_the_patch_to_exactly_the_switched_object() {
+    let live = service("blue", Some("green"));
+    let (code, full, _) = switch(&["to", "green"], &live.to_string());
+    assert_eq!(code, Some(0));
+    let (code, patch, err) = switch(&["to", "green", "--patch"], &live.to_string());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        json_of(&patch),
+        json!({
+            "metadata": {
+                "annotations": {"vz-switch/previous-color": "blue", "vz-switch/switched-at": NOW},
+                "resourceVersion": "4711"
+            },
+            "spec": {"selector": {"version": "green"}}
+        }),
+        "only the selector key and the annotations, with the resourceVersion as a precondition"
+    );
+    assert_eq!(kubectl_patch(&live, patch.trim_end()), json_of(&full));
+}
+
+#[test]
+fn undo_writes_the_inverse_patch() {
+    let live = service("blue", None);
+    let dir = tree(&[]);
+    let undo = dir.path().join("undo.json");
+    let out = vz_switch()
+        .args(["to", "green", "--now", NOW, "--undo"])
+        .arg(&undo)
+        .write_stdin(live.to_string())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let switched = json_of(&String::from_utf8_lossy(&out.stdout));
+    let inverse = std::fs::read_to_string(&undo).expect("undo file written");
+    assert_eq!(
+        json_of(&inverse),
+        json!({
+            "metadata": {"annotations": {"vz-switch/previous-color": null, "vz-switch/switched-at": null}},
+            "spec": {"selector": {"version": "blue"}}
+        })
+    );
+    // Days later, with no other state: kubectl restores the object exactly.
+    assert_eq!(kubectl_patch(&switched, &inverse), live);
+}
+
+#[test]
+fn write_replaces_the_file_in_place() {
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    version: green\n";
+    let dir = tree(&[("svc.yaml", yaml)]);
+    let out = vz_switch()
+        .current_dir(dir.path())
+        .args(["to", "blue", "-f", "svc.yaml", "--write", "--now", NOW])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "the result went to the file");
+    let written = std::fs::read_to_string(dir.path().join("svc.yaml")).expect("read");
+    assert!(written.contains("    version: blue\n"), "{written}");
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path()).expect("ls").filter_map(Result::ok).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+
+    let out = vz_switch().args(["to", "blue", "--write"]).write_stdin(yaml).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "vz-switch: error: --write needs --file FILE (it writes the result back there)\n"
+    );
+}

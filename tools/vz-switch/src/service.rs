@@ -151,3 +151,42 @@ fn ensure_map(v: &mut Value) -> &mut Map<String, Value> {
         _ => unreachable!("made a map above"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::Kind;
+    use proptest::prelude::*;
+    use vz::input::{Locate, Syntax, parse_documents};
+
+    fn object(v: &Value) -> Object {
+        let mut docs = parse_documents(&v.to_string(), "svc.json", Locate::Everything).unwrap();
+        Object { doc: docs.remove(0), kind: Kind::Service, syntax: Syntax::Json }
+    }
+
+    fn rules<'a>(colors: &'a [String]) -> Rules<'a> {
+        Rules { key: "version", colors, allow_noop: false, now: jiff::Timestamp::UNIX_EPOCH }
+    }
+
+    proptest! {
+        /// `to X` then `back` restores the selector, whatever else it holds.
+        #[test]
+        fn to_then_back_is_the_identity_on_the_selector(
+            others in prop::collection::btree_map("[a-z]{1,8}", "[a-z0-9]{1,8}", 0..4),
+            live in 0usize..3,
+            target in 0usize..3,
+        ) {
+            prop_assume!(live != target);
+            let colors: Vec<String> = ["blue", "green", "red"].map(String::from).to_vec();
+            let mut selector: Map<String, Value> =
+                others.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            selector.insert("version".into(), Value::String(colors[live].clone()));
+            let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "x"}, "spec": {"selector": selector.clone()}});
+            let switched = to(&object(&svc), &colors[target], &rules(&colors)).unwrap();
+            let (back, previous) = back(&object(&switched), &rules(&colors)).unwrap();
+            prop_assert_eq!(&previous, &colors[live]);
+            prop_assert_eq!(back.pointer("/spec/selector"), Some(&Value::Object(selector)));
+        }
+    }
+}
