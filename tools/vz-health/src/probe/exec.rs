@@ -250,13 +250,23 @@ mod tests {
 
     /// Whether process `pid` is gone (or a zombie nobody has reaped yet: dead
     /// all the same).
+    /// Whether `pid` is gone (or a zombie). SIGKILL is delivered
+    /// asynchronously, so this waits up to a safety net of 10 s.
     fn is_dead(pid: &str) -> bool {
-        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        let gone = || match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
             Err(_) => true,
             Ok(stat) => {
                 stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
             }
+        };
+        let safety_net = std::time::Instant::now() + Duration::from_secs(10);
+        while !gone() {
+            if std::time::Instant::now() > safety_net {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
+        true
     }
 
     #[test]
