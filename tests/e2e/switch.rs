@@ -267,3 +267,20 @@ fn write_replaces_the_file_in_place() {
         "vz-switch: error: --write needs --file FILE (it writes the result back there)\n"
     );
 }
+
+#[test]
+fn alias_bombs_and_deep_nesting_are_refused() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = if i == 1 { "a".to_string() } else { format!("a{}", i - 1) };
+        let refs = vec![format!("*{prev}"); 10].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let (code, out, err) = switch(&["current"], &bomb);
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+    assert!(err.contains("alias"), "{err}");
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let (code, out, err) = switch(&["current"], &deep);
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+    assert!(err.starts_with("vz-switch: error: <stdin>:1:"), "{err}");
+}
