@@ -73,8 +73,11 @@ need_apt() {
 # Prometheus for the vz-health Prometheus checks (tests/e2e/health_prometheus.rs
 # starts its own server on a free port; the package's service is not used).
 need_apt prometheus prometheus
+# nginx for the vz-switch zero-drop test (tests/e2e/switch_nginx.rs starts
+# its own master with `nginx -c CONF -g 'daemon off;'`; the package's service
+# is not used). Debian puts it in /usr/sbin, which a non-root PATH may lack.
+PATH=$PATH:/usr/sbin need_apt nginx-light nginx
 # Later (not needed yet); uncomment when tests start using them:
-# need_apt nginx-light nginx      # start with: nginx -c CONF -g 'daemon off;'
 # need_apt restic restic
 
 # kubectl: not installed by this script (Debian 12 only ships 1.20).

@@ -291,7 +291,7 @@ fn run_object(args: &Args, ctx: &Ctx, obj: &Object) -> Result<Outcome, Error> {
 fn run_nginx(args: &Args, ctx: &Ctx, text: &str, name: &str) -> Result<Outcome, Error> {
     let opts = nginx::Options { colors: &args.colors, now: ctx.now() };
     if let Verb::Current = args.verb {
-        let current = nginx::current(text, name)?;
+        let current = nginx::current(text, name, &opts)?;
         return match args.output {
             Some(Format::Json) => emit_json(&current.json),
             _ => emit_text(&current.text),
