@@ -120,12 +120,15 @@ pub fn read(input: &Input) -> Result<Live, Error> {
     Ok(Live::Object(Object { doc, kind, syntax }))
 }
 
-/// An nginx upstream file starts (after comments) with `upstream NAME {`.
+/// An nginx include file has a line `upstream NAME {` (after other blocks
+/// such as `map`, perhaps); no JSON or Kubernetes YAML has one.
 fn is_nginx(text: &str) -> bool {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .is_some_and(|l| l.starts_with("upstream ") || l.starts_with("upstream\t"))
+    text.lines().map(str::trim).any(|l| {
+        let mut words = l.split_whitespace();
+        words.next() == Some("upstream")
+            && words.next().is_some_and(|name| name != "{")
+            && l.ends_with('{')
+    })
 }
 
 fn kind_of(doc: &Document) -> Result<Kind, Error> {
@@ -173,5 +176,18 @@ pub fn write(value: &Value, syntax: Syntax) -> Result<String, Error> {
             Ok(s)
         }
         Syntax::Yaml => vz::yaml::to_string(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_nginx;
+
+    #[test]
+    fn nginx_files_are_told_from_objects() {
+        assert!(is_nginx("upstream app {\n  server a:1; # blue\n}\n"));
+        assert!(is_nginx("map $x $y {\n  default 1;\n}\n\nupstream app {\n}\n"));
+        assert!(!is_nginx("kind: Service\nmetadata: {name: upstream}\n"));
+        assert!(!is_nginx("{\"upstream\": {}}"));
     }
 }
