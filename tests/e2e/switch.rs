@@ -284,3 +284,20 @@ fn alias_bombs_and_deep_nesting_are_refused() {
     assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
     assert!(err.starts_with("vz-switch: error: <stdin>:1:"), "{err}");
 }
+
+#[test]
+fn a_kubectl_list_of_one_service_is_that_service() {
+    let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+        "items": [service("blue", None)]});
+    let (code, out, err) = switch(&["to", "green"], &list.to_string());
+    assert_eq!(code, Some(0), "{err}");
+    let svc = json_of(&out);
+    assert_eq!(svc["kind"], "Service", "the object, not the List");
+    assert_eq!(svc["spec"]["selector"]["version"], "green");
+
+    let two = json!({"apiVersion": "v1", "kind": "List",
+        "items": [service("blue", None), service("green", None)]});
+    let (code, out, err) = switch(&["to", "green"], &two.to_string());
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(err.contains("2 objects: vz-switch edits one at a time"), "{err}");
+}
