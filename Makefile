@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 TOOLS := vz-render vz-health vz-switch
 RELEASE := target/release
 
-.PHONY: help build test test-deps lint fmt bench man completions install demo verify-deployment fuzz-check clean
+.PHONY: help build test test-deps lint fmt bench man completions install demo verify-deployment deploy-blue-green canary rollback fuzz-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -65,6 +65,27 @@ verify-deployment: ## Smoke-check a deployment: make verify-deployment URL=https
 	@test -n "$(URL)" || { echo "usage: make verify-deployment URL=https://… [CHECKS=file] [WAIT=2m]" >&2; exit 2; }
 	$(CARGO) build --release --locked --quiet --bin vz-health
 	VZ_HEALTH=$(RELEASE)/vz-health WAIT=$(or $(WAIT),2m) scripts/smoke.sh "$(URL)" $(CHECKS)
+
+# The deploy scripts run the release binaries; kubectl is the one on PATH.
+DEPLOY_BUILD = $(CARGO) build --release --locked --quiet --bin vz-render --bin vz-health --bin vz-switch
+DEPLOY_TOOLS = VZ_RENDER=$(RELEASE)/vz-render VZ_HEALTH=$(RELEASE)/vz-health VZ_SWITCH=$(RELEASE)/vz-switch
+
+deploy-blue-green: ## Blue/green: make deploy-blue-green VERSION=v1.2.3 [SPEC=vz.yaml] [DEPLOY_ENV=production] [NAMESPACE=ns] [ARGS=…]
+	@test -n "$(VERSION)" || { echo "usage: make deploy-blue-green VERSION=v1.2.3 [SPEC=vz.yaml] [DEPLOY_ENV=production] [NAMESPACE=ns] [ARGS='--scale-down …']" >&2; exit 2; }
+	$(DEPLOY_BUILD)
+	$(DEPLOY_TOOLS) scripts/blue-green-deploy.sh "$(VERSION)" $(if $(SPEC),--spec "$(SPEC)") \
+	  $(if $(DEPLOY_ENV),--env "$(DEPLOY_ENV)") $(if $(NAMESPACE),--namespace "$(NAMESPACE)") $(ARGS)
+
+canary: ## Walk a canary: make canary CHECKS=file | PROMETHEUS=http://… [NAMESPACE=ns] [PLAN=5,25,50,100] [WATCH=2m] [ARGS=…]
+	@test -n "$(CHECKS)$(PROMETHEUS)" || { echo "usage: make canary CHECKS=canary.yaml | PROMETHEUS=http://prometheus:9090 NAMESPACE=ns [PLAN=5,25,50,100] [WATCH=2m] [ARGS=…]" >&2; exit 2; }
+	$(DEPLOY_BUILD)
+	$(DEPLOY_TOOLS) scripts/canary.sh $(if $(CHECKS),--checks "$(CHECKS)") $(if $(PROMETHEUS),--prometheus "$(PROMETHEUS)") \
+	  $(if $(NAMESPACE),--namespace "$(NAMESPACE)") $(if $(PLAN),--plan "$(PLAN)") $(if $(WATCH),--watch "$(WATCH)") $(ARGS)
+
+rollback: ## Blue/green back to the previous colour: make rollback REASON="…" [NAMESPACE=ns] [URL=http://…] [ARGS=…]
+	@test -n "$(REASON)" || { echo "usage: make rollback REASON='why' [NAMESPACE=ns] [URL=http://…] [ARGS=…]" >&2; exit 2; }
+	$(DEPLOY_BUILD)
+	$(DEPLOY_TOOLS) scripts/rollback.sh "$(REASON)" $(if $(NAMESPACE),--namespace "$(NAMESPACE)") $(if $(URL),--url "$(URL)") $(ARGS)
 
 fuzz-check: ## Compile the fuzz targets (running them needs nightly: cargo +nightly fuzz run yaml)
 	cd fuzz && $(CARGO) check --locked

@@ -77,6 +77,8 @@ need_apt prometheus prometheus
 # its own master with `nginx -c CONF -g 'daemon off;'`; the package's service
 # is not used). Debian puts it in /usr/sbin, which a non-root PATH may lack.
 PATH=$PATH:/usr/sbin need_apt nginx-light nginx
+# The deploy scripts are linted with shellcheck by tests/e2e/scripts.rs.
+need_apt shellcheck shellcheck
 # Later (not needed yet); uncomment when tests start using them:
 # need_apt restic restic
 
