@@ -147,7 +147,8 @@ fn refusals_leave_stdout_empty() {
 
 #[test]
 fn bad_input() {
-    let cases: [(&str, &str); 6] = [
+    let cases: [(&str, &str); 7] = [
+        ("\u{0}\u{1}binary", "vz-switch: error: <stdin>:1:1: unexpected character: `\\u{0}'\n"),
         (
             "",
             "vz-switch: error: <stdin>: no object: pipe in one, e.g. `kubectl get svc NAME -o json | vz-switch …`\n",
