@@ -503,3 +503,80 @@ fn a_preset_without_its_arguments_is_an_input_error() {
         r.stderr
     );
 }
+
+/// A Prometheus answer of one series with the value 99.5.
+const ONE_SERIES: &str = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1767322000,"99.5"]}]}}"#;
+
+#[test]
+fn https_with_a_ca_file_or_insecure_passes_and_insecure_is_reported() {
+    let server = Server::https(Behaviour::Fixed(Reply::json(200, ONE_SERIES)));
+    let url = server.url("");
+    let r = run(
+        &format!(
+            "- name: trusted\n  prometheus: {url}\n  query: up\n  min: 99\n  ca-file: {}\n\
+             - name: unverified\n  prometheus: {url}\n  query: up\n  min: 99\n  insecure: true\n",
+            server.ca_file().display()
+        ),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let trusted = r.check("trusted");
+    assert_eq!((&trusted["status"], trusted.get("insecure")), (&json!("pass"), None));
+    let unverified = r.check("unverified");
+    assert_eq!((&unverified["status"], &unverified["insecure"]), (&json!("pass"), &json!(true)));
+    assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn https_with_an_untrusted_certificate_is_a_permanent_error() {
+    let server = Server::https(Behaviour::Fixed(Reply::json(200, ONE_SERIES)));
+    let url = server.url("");
+    // Under --wait a transient error would be tried again.
+    let r = run(
+        &format!("- name: untrusted\n  prometheus: {url}\n  query: up\n  min: 99\n"),
+        &["--wait", "30s"],
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let c = r.check("untrusted");
+    assert_eq!(
+        (&c["status"], &c["attempts"], &c["reason"]),
+        (
+            &json!("error"),
+            &json!(1),
+            &json!(format!(
+                "prometheus: cannot query https://{}/api/v1/query: TLS: certificate is not trusted \
+                 (self-signed?); use ca-file or insecure: true",
+                server.address()
+            ))
+        )
+    );
+    assert_eq!(server.hits(), 0, "no query is sent over an untrusted connection");
+}
+
+#[test]
+fn a_bad_ca_file_or_ca_file_with_insecure_is_an_input_error() {
+    let r = run(
+        "- name: q\n  prometheus: https://127.0.0.1:9\n  query: up\n  min: 1\n  ca-file: missing.pem\n",
+        &[],
+        &[],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    let prefix = "vz-health: error: checks.yaml:1:3: ca-file: cannot read ";
+    assert!(r.stderr.starts_with(prefix), "{}", r.stderr);
+    assert!(r.stderr.ends_with("missing.pem: no such file or directory\n"), "{}", r.stderr);
+
+    let r = run(
+        "- name: q\n  prometheus: https://127.0.0.1:9\n  query: up\n  min: 1\n  \
+         insecure: true\n  ca-file: ca.pem\n",
+        &[],
+        &[],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert_eq!(
+        r.stderr,
+        "vz-health: error: checks.yaml:6:3: [0].ca-file: `ca-file` and `insecure: true` contradict \
+         each other: pick one\n"
+    );
+}

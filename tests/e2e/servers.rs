@@ -238,6 +238,10 @@ impl ServerBuilder {
         socket.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind 127.0.0.1:0");
         let addr = socket.local_addr().expect("local address").as_socket().expect("an IP address");
         let late = self.late.unwrap_or(Duration::ZERO);
+        if late.is_zero() {
+            // Listening before returning: a client may connect at once.
+            socket.listen(1024).expect("listen");
+        }
         let accepting = shared.clone();
         let accept = thread::spawn(move || accept_loop(socket, late, &accepting));
         Server { addr, shared, accept: Some(accept), ca }
@@ -329,7 +333,9 @@ fn accept_loop(socket: Socket, late: Duration, shared: &Arc<Shared>) {
         }
         thread::sleep(Duration::from_millis(10));
     }
-    socket.listen(1024).expect("listen");
+    if !late.is_zero() {
+        socket.listen(1024).expect("listen");
+    }
     accept_until(socket.into(), &shared.stop, |stream| {
         let shared = shared.clone();
         thread::spawn(move || {

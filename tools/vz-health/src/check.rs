@@ -229,6 +229,10 @@ pub struct Prometheus {
     pub aggregate: Option<Aggregate>,
     /// Request headers (`Authorization` for a hosted Prometheus).
     pub headers: Vec<(String, HeaderValue)>,
+    /// TLS verification off (reported in every result).
+    pub insecure: bool,
+    /// Extra CA certificates (PEM) to trust, besides the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A command check.

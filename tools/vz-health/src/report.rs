@@ -131,7 +131,11 @@ fn stamp(t: jiff::Timestamp) -> String {
 }
 
 fn insecure(check: &Check) -> bool {
-    matches!(&check.probe, Probe::Http(h) if h.insecure)
+    match &check.probe {
+        Probe::Http(h) => h.insecure,
+        Probe::Prometheus(p) => p.insecure,
+        _ => false,
+    }
 }
 
 fn row(check: &Check, last: &Attempt, attempts: u32, started: String, finished: String) -> Row {

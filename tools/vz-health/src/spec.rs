@@ -34,8 +34,19 @@ const HTTP_FIELDS: [&str; 13] = [
     "conditions",
     "follow-redirects",
 ];
-const PROMETHEUS_FIELDS: [&str; 9] =
-    ["query", "preset", "provider", "args", "min", "max", "on-empty", "aggregate", "headers"];
+const PROMETHEUS_FIELDS: [&str; 11] = [
+    "query",
+    "preset",
+    "provider",
+    "args",
+    "min",
+    "max",
+    "on-empty",
+    "aggregate",
+    "headers",
+    "insecure",
+    "ca-file",
+];
 const EXEC_FIELDS: [&str; 2] = ["dir", "env"];
 
 /// How many redirects `redirects: follow` follows.
@@ -302,7 +313,7 @@ fn read_check(
     let probe = match kind {
         "http" => read_http(&mut f, base).map(Probe::Http),
         "tcp" => read_tcp(&mut f).map(Probe::Tcp),
-        "prometheus" => read_prometheus(&mut f).map(Probe::Prometheus),
+        "prometheus" => read_prometheus(&mut f, base).map(Probe::Prometheus),
         _ => read_exec(&mut f, base).map(Probe::Exec),
     };
     let allowed: Vec<&str> = COMMON
@@ -397,8 +408,7 @@ fn read_http(f: &mut Fields<'_>, base: Option<&Path>) -> Option<Http> {
     let json = f.json_fields("json");
     let max_latency = f.duration("max-latency");
     let redirects = f.redirects();
-    let insecure = f.bool("insecure").unwrap_or(false);
-    let ca_file = f.string("ca-file", false).map(|p| resolve(base, &p));
+    let (insecure, ca_file) = read_tls(f, base);
     let conditions: Vec<condition::Condition> = f
         .strings("conditions")
         .into_iter()
@@ -413,13 +423,6 @@ fn read_http(f: &mut Fields<'_>, base: Option<&Path>) -> Option<Http> {
         .collect();
     let conditions_on_status =
         conditions.iter().any(|c| c.text.to_ascii_uppercase().contains("[STATUS]"));
-    if insecure && ca_file.is_some() {
-        f.error(
-            "ca-file",
-            true,
-            "`ca-file` and `insecure: true` contradict each other: pick one".into(),
-        );
-    }
     Some(Http {
         url: url?,
         method: method.unwrap_or_else(|| "GET".into()),
@@ -455,7 +458,7 @@ fn read_tcp(f: &mut Fields<'_>) -> Option<Tcp> {
     Some(Tcp { address })
 }
 
-fn read_prometheus(f: &mut Fields<'_>) -> Option<Prometheus> {
+fn read_prometheus(f: &mut Fields<'_>, base: Option<&Path>) -> Option<Prometheus> {
     let url = f.string("prometheus", true);
     if let Some(u) = &url
         && let Err(m) = check_url(u, &["http", "https"])
@@ -480,6 +483,7 @@ fn read_prometheus(f: &mut Fields<'_>) -> Option<Prometheus> {
         _ => Aggregate::Avg,
     });
     let headers = f.headers("headers");
+    let (insecure, ca_file) = read_tls(f, base);
     let query = match (query, &preset) {
         (Some(q), None) => {
             if provider.is_some() || !args.is_empty() {
@@ -544,7 +548,23 @@ fn read_prometheus(f: &mut Fields<'_>) -> Option<Prometheus> {
         on_empty: on_empty.unwrap_or_default(),
         aggregate,
         headers,
+        insecure,
+        ca_file,
     })
+}
+
+/// `insecure` and `ca-file` (relative to `base`), which contradict each other.
+fn read_tls(f: &mut Fields<'_>, base: Option<&Path>) -> (bool, Option<PathBuf>) {
+    let insecure = f.bool("insecure").unwrap_or(false);
+    let ca_file = f.string("ca-file", false).map(|p| resolve(base, &p));
+    if insecure && ca_file.is_some() {
+        f.error(
+            "ca-file",
+            true,
+            "`ca-file` and `insecure: true` contradict each other: pick one".into(),
+        );
+    }
+    (insecure, ca_file)
 }
 
 fn read_exec(f: &mut Fields<'_>, base: Option<&Path>) -> Option<Exec> {
@@ -1100,6 +1120,22 @@ mod tests {
         assert_eq!(h.expect.status.to_string(), "200, 3xx");
         assert_eq!(h.redirects, Redirects::Follow(3));
         assert_eq!(h.expect.max_latency, Some(Duration::from_millis(300)));
+    }
+
+    #[test]
+    fn prometheus_checks_read_their_tls_settings() {
+        let docs = parse_documents(
+            "- prometheus: https://p:9090\n  query: up\n  min: 1\n  ca-file: ca.pem\n\
+             - prometheus: https://q:9090\n  query: up\n  min: 1\n  insecure: true\n",
+            "checks.yaml",
+            Locate::Everything,
+        )
+        .unwrap();
+        let c = from_documents(&docs, Some(Path::new("conf")), DEFAULT_TIMEOUT, &|_| None).unwrap();
+        let Probe::Prometheus(p) = &c[0].probe else { panic!() };
+        assert_eq!((p.insecure, p.ca_file.as_deref()), (false, Some(Path::new("conf/ca.pem"))));
+        let Probe::Prometheus(q) = &c[1].probe else { panic!() };
+        assert_eq!((q.insecure, q.ca_file.as_deref()), (true, None));
     }
 
     #[test]

@@ -18,12 +18,14 @@ use rustls::{
 use rustls_pki_types::pem::PemObject;
 use std::collections::HashMap;
 use std::io::Read;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use ureq::http::Uri;
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, AsSendBody};
 use vz::Error;
 
@@ -91,15 +93,19 @@ impl std::fmt::Debug for Clients {
 }
 
 impl Clients {
-    /// Clients for `checks` (reads every `ca-file` now, so a missing one is
-    /// an input error before anything runs).
+    /// Clients for `checks` (reads every `ca-file` of HTTP and Prometheus
+    /// checks now, so a missing one is an input error before anything runs).
     pub fn new(checks: &[Check]) -> Result<Clients, Error> {
         let mut with_ca = HashMap::new();
         let mut failed = Vec::new();
         let mut errors = Vec::new();
         for check in checks {
-            let Probe::Http(http) = &check.probe else { continue };
-            let Some(path) = &http.ca_file else { continue };
+            let ca_file = match &check.probe {
+                Probe::Http(http) => &http.ca_file,
+                Probe::Prometheus(prometheus) => &prometheus.ca_file,
+                _ => continue,
+            };
+            let Some(path) = ca_file else { continue };
             if with_ca.contains_key(path) || failed.contains(path) {
                 continue;
             }
@@ -128,19 +134,30 @@ impl Clients {
         })
     }
 
-    /// The verifying agent, for requests with no TLS settings of their own
-    /// (Prometheus queries): every status is an answer, no redirects unless
-    /// asked per request, no connection reuse.
+    /// The verifying agent, for requests with no TLS settings of their own:
+    /// every status is an answer, no redirects unless asked per request, no
+    /// connection reuse.
     pub fn agent(&self) -> &Agent {
         &self.verifying.agent
     }
 
-    /// The client for `check`'s TLS settings (`insecure` wins over `ca-file`).
+    /// The agent for these TLS settings (`insecure` wins over `ca-file`; a
+    /// `ca-file` not given to [`Clients::new`] gets the verifying agent).
+    pub fn agent_for(&self, insecure: bool, ca_file: Option<&Path>) -> &Agent {
+        &self.tls(insecure, ca_file).agent
+    }
+
+    /// The client for `check`'s TLS settings.
     fn client(&self, check: &Http) -> &Client {
-        if check.insecure {
+        self.tls(check.insecure, check.ca_file.as_deref())
+    }
+
+    /// The client for these TLS settings (`insecure` wins over `ca-file`).
+    fn tls(&self, insecure: bool, ca_file: Option<&Path>) -> &Client {
+        if insecure {
             return &self.insecure;
         }
-        match &check.ca_file {
+        match ca_file {
             Some(path) => self.with_ca.get(path).unwrap_or(&self.verifying),
             None => &self.verifying,
         }
@@ -170,7 +187,8 @@ impl Client {
             .max_idle_connections(0)
             .max_idle_connections_per_host(0)
             .build();
-        Client { agent: Agent::new_with_config(config), trust, certificate_reader: OnceLock::new() }
+        let agent = Agent::with_parts(config, DefaultConnector::default(), LiteralFirst::default());
+        Client { agent, trust, certificate_reader: OnceLock::new() }
     }
 
     /// The rustls configuration for reading certificates, with this
@@ -178,6 +196,48 @@ impl Client {
     fn certificate_reader(&self) -> Result<Arc<ClientConfig>, rustls::Error> {
         self.certificate_reader.get_or_init(|| rustls_config(&self.trust).map(Arc::new)).clone()
     }
+}
+
+/// ureq's resolver, except that an IP-literal host is its own address:
+/// ureq's default resolver starts a thread for every lookup that has a
+/// timeout (every request here has one), even when there is nothing to look
+/// up. Host names still go to ureq's default resolver.
+#[derive(Debug, Default)]
+struct LiteralFirst(DefaultResolver);
+
+impl Resolver for LiteralFirst {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        match literal_address(uri) {
+            Some(addr)
+                if config.ip_family().keep_wanted(std::iter::once(addr)).next().is_some() =>
+            {
+                let mut addrs = self.empty();
+                addrs.push(addr);
+                Ok(addrs)
+            }
+            _ => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
+/// The address of an `http`/`https` URI whose host is an IP address
+/// (`127.0.0.1`, `[::1]`), with the scheme's port when none is written.
+fn literal_address(uri: &Uri) -> Option<SocketAddr> {
+    let default_port = match uri.scheme_str()? {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = uri.authority()?;
+    let host = authority.host();
+    let ip = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let ip = ip.parse::<IpAddr>().ok()?;
+    Some(SocketAddr::new(ip, authority.port_u16().unwrap_or(default_port)))
 }
 
 /// The built-in roots (Mozilla's, as ureq uses by default).
@@ -324,7 +384,7 @@ fn retry_after(headers: &[(String, String)], now: jiff::Timestamp) -> Option<Dur
 }
 
 /// The host of a URL, without brackets around an IPv6 address.
-fn host_of(url: &str) -> Option<String> {
+pub(crate) fn host_of(url: &str) -> Option<String> {
     let uri = url.parse::<Uri>().ok()?;
     let host = uri.host()?;
     Some(host.trim_start_matches('[').trim_end_matches(']').to_string())
@@ -395,7 +455,7 @@ fn io_error(e: &std::io::Error, host: &str, timeout: Duration) -> Attempt {
 
 /// A TLS failure, in words. A certificate that does not verify will not
 /// verify on the next try either: permanent.
-fn tls_error(e: &rustls::Error, host: &str) -> Attempt {
+pub(crate) fn tls_error(e: &rustls::Error, host: &str) -> Attempt {
     match e {
         rustls::Error::InvalidCertificate(c) => {
             Attempt::error(certificate_error(c, host)).permanent()
@@ -841,6 +901,113 @@ mod tests {
         assert_eq!(presented_name(r#"DnsName("a.example")"#), "a.example");
         assert_eq!(presented_name("IpAddress(10.0.0.1)"), "10.0.0.1");
         assert_eq!(presented_name("DirectoryName"), "DirectoryName");
+    }
+
+    /// What [`LiteralFirst`] resolves `url` to, with `left` to do it in.
+    fn resolve(url: &str, left: Duration) -> Result<Vec<SocketAddr>, ureq::Error> {
+        let uri: Uri = url.parse().expect("uri");
+        let timeout = NextTimeout {
+            after: left.into(),
+            reason: ureq::Timeout::Global,
+            ..NextTimeout::default()
+        };
+        LiteralFirst::default()
+            .resolve(&uri, &ureq::config::Config::default(), timeout)
+            .map(|addrs| addrs.to_vec())
+    }
+
+    #[test]
+    fn ip_literals_are_their_own_address_without_a_lookup() {
+        // No time at all to resolve in: ureq's default resolver would start
+        // a lookup thread and give up on it; a literal needs neither.
+        let none = Duration::ZERO;
+        assert_eq!(
+            resolve("http://127.0.0.1:4321/x", none).expect("v4"),
+            ["127.0.0.1:4321".parse().expect("addr")]
+        );
+        assert_eq!(
+            resolve("https://[::1]/", none).expect("v6"),
+            ["[::1]:443".parse().expect("addr")]
+        );
+        assert_eq!(
+            resolve("http://10.1.2.3", none).expect("default port"),
+            ["10.1.2.3:80".parse().expect("addr")]
+        );
+    }
+
+    #[test]
+    fn host_names_still_resolve() {
+        let addrs = resolve("http://localhost:4321/", Duration::from_secs(10)).expect("localhost");
+        assert!(!addrs.is_empty());
+        assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 4321), "{addrs:?}");
+        assert!(matches!(
+            resolve("http://no-such-host.invalid/", Duration::from_secs(10)),
+            Err(ureq::Error::HostNotFound | ureq::Error::Io(_) | ureq::Error::Timeout(_))
+        ));
+    }
+
+    #[test]
+    fn literal_addresses_are_only_http_and_https_ip_hosts() {
+        let literal = |url: &str| literal_address(&url.parse::<Uri>().expect("uri"));
+        assert_eq!(
+            literal("http://[fe80::1]:8000/"),
+            Some("[fe80::1]:8000".parse().expect("addr"))
+        );
+        assert_eq!(literal("http://localhost:80/"), None);
+        assert_eq!(literal("http://1.2.3.4.example/"), None);
+        assert_eq!(literal("socks5://127.0.0.1:1080"), None);
+    }
+
+    #[test]
+    fn requests_to_ip_literals_and_host_names_are_answered() {
+        let url = raw_server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        let agent = no_clients();
+        let r = request(&http(&url), Duration::from_secs(5), agent.agent()).expect("by address");
+        assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+        let by_name = url.replace("127.0.0.1", "localhost");
+        let r = request(&http(&by_name), Duration::from_secs(5), agent.agent()).expect("by name");
+        assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+    }
+
+    #[test]
+    fn prometheus_checks_get_the_agent_of_their_tls_settings() {
+        let (url, pem) = tls_server(2091);
+        let prometheus = |insecure: bool, ca_file: Option<PathBuf>| Check {
+            name: "p".into(),
+            probe: Probe::Prometheus(crate::check::Prometheus {
+                url: url.clone(),
+                query: "up".into(),
+                preset: None,
+                min: Some(1.0),
+                max: None,
+                on_empty: crate::check::OnEmpty::Fail,
+                aggregate: None,
+                headers: vec![],
+                insecure,
+                ca_file,
+            }),
+            timeout: Duration::from_secs(5),
+            at: Location::at("checks.yaml", 1, 3),
+        };
+        let clients = Clients::new(&[prometheus(false, Some(pem.to_path_buf()))]).expect("clients");
+        let with_ca = clients.agent_for(false, Some(&pem));
+        assert!(std::ptr::eq(with_ca, &clients.with_ca[&pem.to_path_buf()].agent));
+        assert!(std::ptr::eq(clients.agent_for(true, None), &clients.insecure.agent));
+        assert!(std::ptr::eq(clients.agent_for(false, None), clients.agent()));
+        let r = request(&http(&url), Duration::from_secs(5), with_ca).expect("trusted");
+        assert_eq!((r.status, r.body.as_str()), (200, "ok"));
+
+        let missing = pem.with_extension("missing");
+        let e = Clients::new(&[prometheus(false, Some(missing.clone()))])
+            .expect_err("a missing CA file")
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "checks.yaml:1:3: ca-file: cannot read {}: no such file or directory",
+                missing.display()
+            )
+        );
     }
 
     #[test]

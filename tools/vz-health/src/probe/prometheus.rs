@@ -8,11 +8,12 @@
 //! the check's `on-empty` says. Several series need `aggregate:`; Flagger
 //! silently takes the last one, this refuses.
 //!
-//! The requests go through the run's verifying agent ([`Clients::agent`]:
-//! no redirects, every HTTP status an answer), the timeout set per request.
+//! The requests go through the run's agent for the check's TLS settings
+//! ([`Clients::agent_for`]: `insecure`, `ca-file`; no redirects, every HTTP
+//! status an answer), the timeout set per request.
 
 use crate::check::{Aggregate, OnEmpty, Prometheus, redact_url};
-use crate::probe::http::Clients;
+use crate::probe::http::{self, Clients};
 use crate::probe::{Attempt, Retry, Status};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -34,9 +35,10 @@ pub fn probe(
 ) -> Attempt {
     let started = Instant::now();
     let url = redact_url(&endpoint(&check.url));
-    let attempt = match send(clients.agent(), check, timeout, now) {
+    let agent = clients.agent_for(check.insecure, check.ca_file.as_deref());
+    let attempt = match send(agent, check, timeout, now) {
         Ok(answer) => interpret(check, &answer),
-        Err(e) => transport_error(&url, timeout, e),
+        Err(e) => transport_error(&url, &check.url, timeout, e),
     };
     attempt.with_latency(started.elapsed())
 }
@@ -93,8 +95,20 @@ fn send(
     Ok(Answer { status, retry_after, location, body, url: redact_url(&url) })
 }
 
-/// A request that got no (whole) answer.
-fn transport_error(url: &str, timeout: Duration, e: ureq::Error) -> Attempt {
+/// A request that got no (whole) answer; `url` is the query URL (safe to
+/// print), `base` the check's.
+fn transport_error(url: &str, base: &str, timeout: Duration, e: ureq::Error) -> Attempt {
+    if let Some(tls) = rustls_error(&e) {
+        // In the words of HTTP checks: a certificate that does not verify is
+        // permanent.
+        let host = http::host_of(base).unwrap_or_default();
+        let attempt = http::tls_error(tls, &host);
+        let reason = attempt.reason.unwrap_or_default();
+        return Attempt {
+            reason: Some(format!("prometheus: cannot query {url}: {reason}")),
+            ..attempt
+        };
+    }
     let (what, permanent) = match &e {
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             ("connection refused".to_string(), false)
@@ -115,6 +129,16 @@ fn transport_error(url: &str, timeout: Duration, e: ureq::Error) -> Attempt {
     };
     let attempt = Attempt::error(format!("prometheus: cannot query {url}: {what}"));
     if permanent { attempt.permanent() } else { attempt }
+}
+
+/// The TLS failure behind `e`, if that is what it is (ureq reports a failed
+/// handshake as an I/O error around the rustls error).
+fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(tls) => Some(tls),
+        ureq::Error::Io(io) => io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        _ => None,
+    }
 }
 
 /// The HTTP API's envelope.
@@ -380,6 +404,8 @@ mod tests {
             on_empty: OnEmpty::Fail,
             aggregate: None,
             headers: vec![],
+            insecure: false,
+            ca_file: None,
         }
     }
 
