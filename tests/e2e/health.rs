@@ -451,6 +451,16 @@ mod against_http_servers {
         assert_eq!(server.hits(), 1);
     }
 
+    #[test]
+    fn wait_gives_up_at_once_on_a_redirect_it_does_not_follow() {
+        let server = Server::start(Behaviour::Redirect("/health"));
+        let (code, out) = run(&[server.url("/"), "--wait".into(), "1m".into()]);
+        assert_eq!(code, Some(1));
+        let check = &json(&out)["checks"][0];
+        assert_eq!(check["attempts"], 1);
+        assert_eq!(check["reason"], "status 301 is not in 2xx");
+    }
+
     fn watch(server: &Server, budget: &[&str]) -> (Option<i32>, Vec<Value>) {
         let mut args = vec![
             server.url("/health"),

@@ -75,8 +75,11 @@ fn status(expect: &Expect, response: &Response) -> Option<Attempt> {
     let set = &expect.status;
     let attempt =
         fail(format!("status {code} is not in {set}"), format!("status: {set}"), code.into());
-    let client_error = (400..500).contains(&code) && code != 408 && code != 429;
-    Some(if client_error { attempt.permanent() } else { attempt })
+    // Retrying cannot change a redirect that is not followed or a client
+    // error other than 408 and 429 (curl's transient set: 408, 429, 5xx).
+    let final_answer =
+        (300..400).contains(&code) || (400..500).contains(&code) && code != 408 && code != 429;
+    Some(if final_answer { attempt.permanent() } else { attempt })
 }
 
 fn latency(expect: &Expect, response: &Response) -> Option<Attempt> {
@@ -262,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn client_errors_are_permanent_except_408_and_429() {
+    fn redirects_and_client_errors_are_permanent_except_408_and_429() {
         let expect = Expect::default();
         let mut r = response(503, "");
         r.retry_after = Some(Duration::from_secs(30));
@@ -270,10 +273,10 @@ mod tests {
             judge(&expect, &r).retry,
             Retry::Transient { after: Some(Duration::from_secs(30)) }
         );
-        for code in [400, 401, 403, 404, 410, 422, 499] {
+        for code in [301, 304, 308, 400, 401, 403, 404, 410, 422, 499] {
             assert_eq!(judge(&expect, &response(code, "")).retry, Retry::Permanent, "{code}");
         }
-        for code in [408, 429, 500, 502, 504, 301, 304, 101] {
+        for code in [408, 429, 500, 502, 504, 101] {
             let mut r = response(code, "");
             r.retry_after = Some(Duration::from_secs(2));
             assert_eq!(

@@ -57,8 +57,8 @@ of `http`, `tcp`, `prometheus`, `exec` naming its target:
 
 Under --wait, a failed check is tried again after 1s, 2s, 4s, … (at most
 30s apart; a server's Retry-After wins) until it passes or the one deadline
-passes. A 4xx other than 408 and 429, or a certificate that does not
-verify, ends the wait for that check at once.
+passes. A redirect that is not followed, a 4xx other than 408 and 429,
+or a certificate that does not verify ends the wait for that check at once.
 
 Under --watch, every check runs once per round. A check fails the watch
 when it fails more than --max-failures rounds, fails --consecutive rounds
