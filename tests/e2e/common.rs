@@ -87,6 +87,21 @@ pub fn require(path: &Path, what: &str) -> PathBuf {
     path.to_path_buf()
 }
 
+/// Runs `cmd`: (exit code, stdout, stderr), the output as text.
+pub fn outcome(cmd: &mut Command) -> (Option<i32>, String, String) {
+    let out = cmd.output().expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `text` as JSON, or a failure that shows it.
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
 /// Stdout of a successful run as text.
 pub fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.output().expect("runs");

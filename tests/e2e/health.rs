@@ -2,7 +2,7 @@
 //! `--watch` and the output formats. The probes against real servers are in
 //! health_http, health_prometheus and health_manifests.
 
-use crate::common::{tree, vz_health};
+use crate::common::{json, outcome, tree, vz_health};
 use serde_json::Value;
 use std::net::TcpListener;
 
@@ -22,17 +22,7 @@ fn open_port() -> (TcpListener, u16) {
 /// Runs vz-health with a check file and returns (exit code, stdout, stderr).
 fn run_file(yaml: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let dir = tree(&[("checks.yaml", yaml)]);
-    let out = vz_health()
-        .current_dir(dir.path())
-        .args(["-f", "checks.yaml"])
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    outcome(vz_health().current_dir(dir.path()).args(["-f", "checks.yaml"]).args(args))
 }
 
 /// Asserts exit 2, empty stdout, and the exact error on stderr.
@@ -41,10 +31,6 @@ fn refused(yaml: &str, error: &str) {
     assert_eq!(code, Some(2), "stderr: {err}");
     assert_eq!(out, "", "nothing on stdout");
     assert_eq!(err, format!("vz-health: error: {error}\n"));
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! rendered manifests of tests/fixtures/render/shop.yaml, run against a real
 //! server on 127.0.0.1 standing in for a port-forward or load balancer.
 
-use crate::common::{fixture, stdout_of, tree, vz_health, vz_render};
+use crate::common::{fixture, json as parse, outcome, stdout_of, tree, vz_health, vz_render};
 use crate::servers::{Behaviour, Reply, Server};
 use serde_json::{Value, json};
 
@@ -13,21 +13,7 @@ fn rendered(env: &str) -> String {
 
 /// Runs vz-health with `manifests` on stdin: (exit code, stdout, stderr).
 fn run(manifests: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = vz_health()
-        .arg("--from-manifests")
-        .args(args)
-        .write_stdin(manifests)
-        .output()
-        .expect("runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    outcome(vz_health().arg("--from-manifests").args(args).write_stdin(manifests))
 }
 
 /// Each result without its times and latency.

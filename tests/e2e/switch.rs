@@ -1,7 +1,7 @@
 //! vz-switch on Services: current, to, back, --patch, --undo, and bad input;
 //! merge patches cross-checked with the installed `kubectl patch --local`.
 
-use crate::common::{tree, vz_switch};
+use crate::common::{json as json_of, outcome, tree, vz_switch};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -42,17 +42,7 @@ fn service(version: &str, previous: Option<&str>) -> Value {
 
 /// Runs vz-switch with `args` on `input`: (exit code, stdout, stderr).
 fn switch(args: &[&str], input: &str) -> (Option<i32>, String, String) {
-    let out =
-        vz_switch().args(args).args(["--now", NOW]).write_stdin(input).output().expect("runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json_of(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    outcome(vz_switch().args(args).args(["--now", NOW]).write_stdin(input))
 }
 
 #[test]
@@ -66,6 +56,8 @@ fn current_prints_the_live_colour_for_a_shell() {
         json_of(&out),
         json!({"key": "version", "color": "green", "previous": "blue", "switched_at": "2026-11-20T08:00:00Z"})
     );
+    let (code, out, _) = switch(&["current", "-o", "yaml"], &service("green", None).to_string());
+    assert_eq!((code, out.as_str()), (Some(0), "color: green\nkey: version\n"));
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! drops no request on new connections, and every switch settles on the
 //! new colour.
 
-use crate::common::{tree, vz_switch};
+use crate::common::{outcome, tree, vz_switch};
 use crate::servers::{Behaviour, Reply, Server};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -38,17 +38,7 @@ upstream app {{
 
 /// Runs vz-switch in `dir`: (exit code, stdout, stderr).
 fn switch(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = vz_switch()
-        .current_dir(dir)
-        .args(args)
-        .args(["--now", NOW])
-        .output()
-        .expect("vz-switch runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    outcome(vz_switch().current_dir(dir).args(args).args(["--now", NOW]))
 }
 
 fn read(path: &Path) -> String {

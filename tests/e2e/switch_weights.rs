@@ -5,21 +5,12 @@
 //! refusal. Merge patches are cross-checked with the installed
 //! `kubectl patch --local`, which patches these CRDs offline.
 
-use crate::common::{tree, vz_switch};
+use crate::common::{json as json_of, outcome, tree, vz_switch};
 use serde_json::{Value, json};
 
 /// Runs vz-switch with `args` on `input`: (exit code, stdout, stderr).
 fn switch(args: &[&str], input: &str) -> (Option<i32>, String, String) {
-    let out = vz_switch().args(args).write_stdin(input).output().expect("runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json_of(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    outcome(vz_switch().args(args).write_stdin(input))
 }
 
 /// `kubectl patch --local` applying `patch` to `live` (saved as `file`).

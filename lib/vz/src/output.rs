@@ -6,6 +6,20 @@
 use crate::error::Error;
 use std::io::Write;
 
+/// `value` as indented JSON with one trailing newline: how every tool
+/// prints a JSON answer.
+pub fn pretty_json(value: &impl serde::Serialize) -> String {
+    // Serialising a value made of maps with string keys cannot fail.
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Writes `value` to standard output as [`pretty_json`].
+pub fn emit_json(value: &impl serde::Serialize) -> Result<(), Error> {
+    emit(pretty_json(value).as_bytes())
+}
+
 /// Writes `bytes` to standard output and flushes.
 pub fn emit(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();

@@ -307,8 +307,5 @@ fn dry_run(checks: &[Check]) -> String {
             })
         })
         .collect();
-    let mut s =
-        serde_json::to_string_pretty(&serde_json::json!({ "checks": list })).unwrap_or_default();
-    s.push('\n');
-    s
+    vz::output::pretty_json(&serde_json::json!({ "checks": list }))
 }

@@ -220,9 +220,7 @@ impl Report {
 
     /// Pretty JSON, one trailing newline.
     pub fn json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
+        vz::output::pretty_json(self)
     }
 
     /// One line of JSON (the last line of a `--watch` stream).

@@ -293,9 +293,7 @@ fn explain(
 }
 
 fn emit_json(v: &Value) -> Result<Outcome, Error> {
-    let mut bytes = serde_json::to_vec_pretty(v).map_err(|e| Error::usage(e.to_string()))?;
-    bytes.push(b'\n');
-    vz::output::emit(&bytes)?;
+    vz::output::emit_json(v)?;
     Ok(Outcome::Pass)
 }
 

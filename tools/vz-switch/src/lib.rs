@@ -228,17 +228,12 @@ fn run_object(args: &Args, ctx: &Ctx, obj: &Object) -> Result<Outcome, Error> {
     let (changed, note) = match (&args.verb, obj.kind) {
         (Verb::Current, Kind::Service) => {
             let cur = service::current(obj, &args.key)?;
-            return match args.output {
-                Some(Format::Json) => emit_json(&serde_json::to_value(&cur).unwrap_or_default()),
-                _ => emit_text(&format!("{}\n", cur.color)),
-            };
+            let json = serde_json::to_value(&cur).unwrap_or_default();
+            return emit_current(args.output, &json, &format!("{}\n", cur.color));
         }
         (Verb::Current, _) => {
             let current = weights::current(obj)?;
-            return match args.output {
-                Some(Format::Json) => emit_json(&current.json),
-                _ => emit_text(&current.text),
-            };
+            return emit_current(args.output, &current.json, &current.text);
         }
         (Verb::To { target, .. }, Kind::Service) => {
             let before = service::current(obj, &args.key)?;
@@ -268,7 +263,7 @@ fn run_object(args: &Args, ctx: &Ctx, obj: &Object) -> Result<Outcome, Error> {
     if let Some(path) = &args.undo {
         let inverse =
             patch::diff(&changed, live).unwrap_or_else(|| Value::Object(Default::default()));
-        write_file(path, &pretty(&inverse))?;
+        write_file(path, &vz::output::pretty_json(&inverse))?;
     }
     let text = if args.patch {
         let forward =
@@ -292,10 +287,7 @@ fn run_nginx(args: &Args, ctx: &Ctx, text: &str, name: &str) -> Result<Outcome, 
     let opts = nginx::Options { colors: &args.colors, now: ctx.now() };
     if let Verb::Current = args.verb {
         let current = nginx::current(text, name, &opts)?;
-        return match args.output {
-            Some(Format::Json) => emit_json(&current.json),
-            _ => emit_text(&current.text),
-        };
+        return emit_current(args.output, &current.json, &current.text);
     }
     if args.patch {
         return Err(Error::usage(
@@ -337,15 +329,18 @@ fn write_file(path: &std::path::Path, text: &str) -> Result<(), Error> {
     })
 }
 
-fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+fn emit_json(v: &impl serde::Serialize) -> Result<Outcome, Error> {
+    vz::output::emit_json(v)?;
+    Ok(Outcome::Pass)
 }
 
-fn emit_json(v: &Value) -> Result<Outcome, Error> {
-    vz::output::emit(pretty(v).as_bytes())?;
-    Ok(Outcome::Pass)
+/// `current`'s answer: text for `$(...)` unless JSON or YAML is asked for.
+fn emit_current(format: Option<Format>, json: &Value, text: &str) -> Result<Outcome, Error> {
+    match format {
+        Some(Format::Json) => emit_json(json),
+        Some(Format::Yaml) => emit_text(&vz::yaml::to_string(json)?),
+        Some(Format::Text) | None => emit_text(text),
+    }
 }
 
 fn emit_text(s: &str) -> Result<Outcome, Error> {

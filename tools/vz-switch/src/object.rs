@@ -169,12 +169,7 @@ fn kind_of(doc: &Document) -> Result<Kind, Error> {
 /// The object as text in `syntax`, one trailing newline.
 pub fn write(value: &Value, syntax: Syntax) -> Result<String, Error> {
     match syntax {
-        Syntax::Json => {
-            let mut s = serde_json::to_string_pretty(value)
-                .map_err(|e| Error::usage(format!("cannot write JSON: {e}")))?;
-            s.push('\n');
-            Ok(s)
-        }
+        Syntax::Json => Ok(vz::output::pretty_json(value)),
         Syntax::Yaml => vz::yaml::to_string(value),
     }
 }
