@@ -5,10 +5,10 @@ SHELL := bash
 
 CARGO ?= cargo
 PREFIX ?= /usr/local
-TOOLS := vz-render vz-health vz-switch
+TOOLS := vz-render vz-health vz-switch vz-scan-merge vz-backup
 RELEASE := target/release
 
-.PHONY: help build test test-deps lint fmt bench man completions install demo verify-deployment deploy-blue-green canary rollback fuzz-check clean
+.PHONY: help build test test-deps lint fmt bench man completions install demo security-gate verify-deployment deploy-blue-green canary rollback fuzz-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -32,6 +32,7 @@ fmt: ## Format the code
 bench: ## Benchmarks against the peers, printed as ratios
 	bench/run.sh
 	bench/health.sh
+	bench/scan.sh
 
 man: build ## Regenerate man/ from the clap definitions
 	@mkdir -p man
@@ -60,6 +61,12 @@ install: build completions ## Install binaries, man pages and completions under 
 demo: ## Render the bundled examples for production, no cluster needed
 	$(CARGO) build --locked --bin vz-render
 	scripts/demo.sh target/debug
+
+security-gate: ## Merge scanner reports and gate: make security-gate REPORTS="trivy.json grype.json" [FAIL_ON=high] [IGNORE=file] [OUT=dir]
+	@test -n "$(REPORTS)" || { echo 'usage: make security-gate REPORTS="trivy.json grype.json …" [FAIL_ON=high] [IGNORE=.vz-ignore.yaml] [BASELINE=merged.json] [OUT=dir]' >&2; exit 2; }
+	$(CARGO) build --release --locked --quiet --bin vz-scan-merge
+	VZ_SCAN_MERGE=$(RELEASE)/vz-scan-merge scripts/security-gate.sh --fail-on $(or $(FAIL_ON),high) \
+	  $(if $(IGNORE),--ignore "$(IGNORE)") $(if $(BASELINE),--baseline "$(BASELINE)") $(if $(OUT),--out "$(OUT)") $(REPORTS)
 
 verify-deployment: ## Smoke-check a deployment: make verify-deployment URL=https://… [CHECKS=smoke.yaml] [WAIT=2m]
 	@test -n "$(URL)" || { echo "usage: make verify-deployment URL=https://… [CHECKS=file] [WAIT=2m]" >&2; exit 2; }

@@ -79,8 +79,9 @@ need_apt prometheus prometheus
 PATH=$PATH:/usr/sbin need_apt nginx-light nginx
 # The deploy scripts are linted with shellcheck by tests/e2e/scripts.rs.
 need_apt shellcheck shellcheck
-# Later (not needed yet); uncomment when tests start using them:
-# need_apt restic restic
+# restic for vz-backup's retention plans, compared with `restic forget
+# --dry-run --json` on real repositories (tests/e2e/backup_plan.rs).
+need_apt restic restic
 
 # kubectl: not installed by this script (Debian 12 only ships 1.20).
 if ! command -v kubectl >/dev/null 2>&1; then

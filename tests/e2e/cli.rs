@@ -4,9 +4,12 @@
 use crate::common::{hermetic, root, stdout_of, vz_render};
 
 /// Every tool binary: name and path.
-const TOOLS: [(&str, &str); 2] = [
+const TOOLS: [(&str, &str); 5] = [
     ("vz-render", env!("CARGO_BIN_EXE_vz-render")),
     ("vz-health", env!("CARGO_BIN_EXE_vz-health")),
+    ("vz-switch", env!("CARGO_BIN_EXE_vz-switch")),
+    ("vz-scan-merge", env!("CARGO_BIN_EXE_vz-scan-merge")),
+    ("vz-backup", env!("CARGO_BIN_EXE_vz-backup")),
 ];
 
 #[test]

@@ -36,6 +36,16 @@ pub fn vz_switch() -> Command {
     hermetic(env!("CARGO_BIN_EXE_vz-switch"))
 }
 
+/// `vz-scan-merge`, hermetic.
+pub fn vz_scan_merge() -> Command {
+    hermetic(env!("CARGO_BIN_EXE_vz-scan-merge"))
+}
+
+/// `vz-backup`, hermetic.
+pub fn vz_backup() -> Command {
+    hermetic(env!("CARGO_BIN_EXE_vz-backup"))
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

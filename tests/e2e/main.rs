@@ -1,6 +1,9 @@
 //! The end-to-end tests: every tool binary run as a user would, from a
 //! scrubbed environment. One test binary, one module per subject.
 
+mod backup_check;
+mod backup_plan;
+mod backup_scan;
 mod cli;
 mod common;
 mod conformance;
@@ -9,6 +12,8 @@ mod health_http;
 mod health_manifests;
 mod health_prometheus;
 mod render;
+mod scan;
+mod scan_conformance;
 mod scripts;
 mod servers;
 mod switch;

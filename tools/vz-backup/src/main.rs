@@ -1,0 +1,4 @@
+//! The `vz-backup` binary: all of it is in the `vz_backup` crate.
+fn main() -> std::process::ExitCode {
+    vz::cli::main(vz_backup::run)
+}

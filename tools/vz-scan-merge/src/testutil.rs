@@ -1,0 +1,47 @@
+//! Helpers for unit tests.
+
+use crate::input::{self, Detected, Doc};
+use crate::model::Report;
+
+/// Parses every document of `text` (named `name`) with format detection,
+/// panicking with the error's message on failure.
+pub fn parse_all(text: &str, name: &str) -> Vec<Report> {
+    try_parse_all(text, name).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Like [`parse_all`], returning the error's message.
+pub fn try_parse_all(text: &str, name: &str) -> Result<Vec<Report>, String> {
+    let docs: Vec<Doc<'_>> = input::split(text, name).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        match input::detect(doc).map_err(|e| e.to_string())? {
+            Detected::Nothing => {}
+            Detected::Report(f) => {
+                out.extend(crate::parse::parse(doc, f).map_err(|e| e.to_string())?)
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The text of a file of the shared conformance corpus
+/// (`../shared/fixtures/scans/<rel>`), or `None` after saying loudly on
+/// stderr that the corpus is missing (CI always has it).
+pub fn shared(rel: &str) -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/scans")
+        .join(rel);
+    match std::fs::read_to_string(&path) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "SKIPPED: {} not readable ({e}); the shared corpus is missing",
+                    path.display()
+                );
+            }
+            None
+        }
+    }
+}
