@@ -10,6 +10,7 @@
 //! user chose to ignore and are skipped on purpose. Byte-identical
 //! duplicate matches stay two records (the merge dedupes).
 
+use super::util::{Str, first_line, first_nonblank, nonblank, push_id, push_unique, text};
 use crate::input::Doc;
 use crate::model::{
     Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target, normalize_id,
@@ -45,13 +46,9 @@ pub fn parse(doc: &Doc<'_>) -> Result<Vec<Report>, Error> {
     };
     let mut findings = Vec::with_capacity(report.matches.as_ref().map_or(0, Vec::len));
     for m in report.matches.iter().flatten() {
-        let first_path = m
-            .artifact
-            .locations
-            .iter()
-            .flatten()
-            .map(|l| text(&l.path).trim())
-            .find(|p| !p.is_empty());
+        let first_path =
+            first_nonblank(m.artifact.locations.iter().flatten().map(|l| text(&l.path)))
+                .map(str::trim);
         let (target, location) = match &whole {
             Some(t) => (t.clone(), first_path.map(str::to_string)),
             None => (Target::file(first_path.unwrap_or(scanned)), None),
@@ -68,16 +65,6 @@ pub fn parse(doc: &Doc<'_>) -> Result<Vec<Report>, Error> {
 
 // ---------------------------------------------------------------------------
 // The document, naming only the fields used.
-
-/// A string borrowed from the input when it has no escapes.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-
-/// The text of an optional string, empty when absent or `null`.
-fn text<'x>(s: &'x Option<Str<'_>>) -> &'x str {
-    s.as_ref().map_or("", |s| &s.0)
-}
 
 #[derive(Deserialize)]
 struct GReport<'a> {
@@ -132,23 +119,14 @@ impl ObjectTarget<'_> {
     /// What the user asked for, else the first tag, the first digest, the
     /// image id (or a name/path for a non-image object).
     fn reference(&self) -> &str {
-        Some(text(&self.user_input).trim())
-            .filter(|s| !s.is_empty())
-            .or_else(|| first(&self.tags))
-            .or_else(|| first(&self.repo_digests))
-            .or_else(|| {
-                [&self.image_id, &self.name, &self.path]
-                    .into_iter()
-                    .map(|s| text(s).trim())
-                    .find(|s| !s.is_empty())
-            })
-            .unwrap_or("")
+        let tags = self.tags.iter().flatten().map(Str::as_str);
+        let digests = self.repo_digests.iter().flatten().map(Str::as_str);
+        let texts = std::iter::once(text(&self.user_input))
+            .chain(tags)
+            .chain(digests)
+            .chain([&self.image_id, &self.name, &self.path].map(text));
+        first_nonblank(texts).map_or("", str::trim)
     }
-}
-
-/// The first non-blank string of a list.
-fn first<'x>(list: &'x Option<Vec<Str<'_>>>) -> Option<&'x str> {
-    list.iter().flatten().map(|s| s.0.trim()).find(|s| !s.is_empty())
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for SourceTarget<'a> {
@@ -317,15 +295,9 @@ fn record(m: &Match<'_>, target: Target, location: Option<String>) -> Raw {
     let v = &m.vulnerability;
     let related = m.related_vulnerabilities.as_deref().unwrap_or(&[]);
 
-    let mut ids = vec![normalize_id(&v.id.0)];
+    let mut ids = vec![normalize_id(v.id.as_str())];
     for r in related {
-        let id = text(&r.id).trim();
-        if !id.is_empty() {
-            let id = normalize_id(id);
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
+        push_id(&mut ids, text(&r.id));
     }
 
     // The match's own rating; when it has none (CPE matches), the highest
@@ -362,10 +334,7 @@ fn record(m: &Match<'_>, target: Target, location: Option<String>) -> Raw {
         .chain(related.iter().map(|r| (&r.cvss, &r.namespace)));
     for (list, namespace) in entries {
         for c in list.iter().flatten() {
-            let source = [text(&c.source), text(namespace)]
-                .into_iter()
-                .map(str::trim)
-                .find(|s| !s.is_empty());
+            let source = first_nonblank([text(&c.source), text(namespace)]).map(str::trim);
             let vector = text(&c.vector).trim();
             let score = c.metrics.as_ref().and_then(|m| m.base_score);
             if !vector.is_empty() || score.is_some() {
@@ -384,31 +353,22 @@ fn record(m: &Match<'_>, target: Target, location: Option<String>) -> Raw {
 
     let mut fixed: Vec<String> = Vec::new();
     let fix_versions = v.fix.as_ref().and_then(|f| f.versions.as_ref());
-    let old_fix = v.fixed_in_version.as_ref().map(|s| &*s.0);
-    for f in fix_versions.into_iter().flatten().map(|s| &*s.0).chain(old_fix) {
-        let f = f.trim();
-        if !f.is_empty() && !fixed.iter().any(|x| x == f) {
-            fixed.push(f.to_string());
-        }
+    let old_fix = v.fixed_in_version.as_ref().map(Str::as_str);
+    for f in fix_versions.into_iter().flatten().map(Str::as_str).chain(old_fix) {
+        push_unique(&mut fixed, f.trim());
     }
     let state = v.fix.as_ref().map_or("", |f| text(&f.state)).trim();
     let fixable = !fixed.is_empty() || state.eq_ignore_ascii_case("fixed");
 
     let mut urls: Vec<String> = Vec::new();
-    let mut push_url = |u: &str| {
-        let u = u.trim();
-        if !u.is_empty() && !urls.iter().any(|x| x == u) {
-            urls.push(u.to_string());
-        }
-    };
-    push_url(text(&v.data_source));
+    push_unique(&mut urls, text(&v.data_source).trim());
     for u in v.urls.iter().chain(&v.links).flatten() {
-        push_url(&u.0);
+        push_unique(&mut urls, u.as_str().trim());
     }
     for r in related {
-        push_url(text(&r.data_source));
+        push_unique(&mut urls, text(&r.data_source).trim());
         for u in r.urls.iter().flatten() {
-            push_url(&u.0);
+            push_unique(&mut urls, u.as_str().trim());
         }
     }
 
@@ -426,7 +386,7 @@ fn record(m: &Match<'_>, target: Target, location: Option<String>) -> Raw {
         fixable,
         severity: Severity::from_word(severity_given),
         severity_given: severity_given.to_string(),
-        severity_from: Some(severity_from).filter(|s| !s.is_empty()).map(str::to_string),
+        severity_from: nonblank(severity_from),
         cvss,
         target,
         location,
@@ -440,9 +400,9 @@ fn record(m: &Match<'_>, target: Target, location: Option<String>) -> Raw {
 /// `artifact.type`, the purl, and the first upstream as the source package.
 fn package(a: &Artifact<'_>) -> Package {
     let name = text(&a.name).trim();
-    let purl = Some(text(&a.purl).trim()).filter(|p| !p.is_empty());
+    let purl = nonblank(text(&a.purl));
     let ecosystem = Ecosystem::from_word(text(&a.kind));
-    let name = match (ecosystem.as_ref(), purl.and_then(maven_coordinates)) {
+    let name = match (ecosystem.as_ref(), purl.as_deref().and_then(maven_coordinates)) {
         (Some(Ecosystem::Maven), Some((group, artifact)))
             if !name.contains(':') && artifact == name =>
         {
@@ -450,15 +410,11 @@ fn package(a: &Artifact<'_>) -> Package {
         }
         _ => name.to_string(),
     };
-    let source = a
-        .upstreams
-        .iter()
-        .flatten()
-        .map(|u| text(&u.name).trim())
-        .find(|u| !u.is_empty())
+    let source = first_nonblank(a.upstreams.iter().flatten().map(|u| text(&u.name)))
+        .map(str::trim)
         .filter(|u| *u != name)
         .map(str::to_string);
-    Package { name, ecosystem, purl: purl.map(str::to_string), source }
+    Package { name, ecosystem, purl, source }
 }
 
 /// `pkg:maven/<group>/<artifact>@…` → `(group, artifact)`.
@@ -466,11 +422,6 @@ fn maven_coordinates(purl: &str) -> Option<(&str, &str)> {
     let rest = crate::model::purl_without_version(purl).strip_prefix("pkg:maven/")?;
     let (group, artifact) = rest.rsplit_once('/')?;
     (!group.is_empty() && !artifact.is_empty()).then_some((group, artifact))
-}
-
-/// The first non-blank line, trimmed.
-fn first_line(s: &str) -> &str {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod osv;
 pub mod sarif;
 pub mod snyk;
 pub mod trivy;
+mod util;
 
 use crate::input::{Doc, Format};
 use crate::model::Report;

@@ -11,13 +11,13 @@
 //! The report names no lockfile, so the target is `package-lock.json` (what
 //! npm audits). npm's advisory numbers become the vendor id `NPM-<number>`.
 
-use crate::input::Doc;
-use crate::model::{
-    Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target, normalize_id,
+use super::util::{
+    IdText, Pairs, Str, first_line, first_nonblank, nullable, push_id, push_unique, text,
 };
+use crate::input::Doc;
+use crate::model::{Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use vz::Error;
@@ -27,10 +27,10 @@ pub fn parse(doc: &Doc<'_>) -> Result<Vec<Report>, Error> {
     let top: Top<'_> = doc.typed()?;
     let target = Target::file("package-lock.json");
     let mut findings = Vec::new();
-    for (key, a) in &top.advisories {
+    for (key, a) in &top.advisories.0 {
         npm6(key, a, &target, &mut findings);
     }
-    for (key, v) in &top.vulnerabilities {
+    for (key, v) in &top.vulnerabilities.0 {
         for via in &v.via {
             // A string names a vulnerable dependency: a transitive effect,
             // reported under that package's own entry.
@@ -44,33 +44,33 @@ pub fn parse(doc: &Doc<'_>) -> Result<Vec<Report>, Error> {
 
 #[derive(Deserialize)]
 struct Top<'a> {
-    /// npm 6.
-    #[serde(borrow, default, deserialize_with = "entries")]
-    advisories: Vec<(String, Advisory<'a>)>,
-    /// npm 7+.
-    #[serde(borrow, default, deserialize_with = "entries")]
-    vulnerabilities: Vec<(String, Vulnerable<'a>)>,
+    /// npm 6, in document order.
+    #[serde(borrow, default, deserialize_with = "nullable")]
+    advisories: Pairs<String, Advisory<'a>>,
+    /// npm 7+, in document order.
+    #[serde(borrow, default, deserialize_with = "nullable")]
+    vulnerabilities: Pairs<String, Vulnerable<'a>>,
 }
 
 /// An npm 6 advisory.
 #[derive(Deserialize)]
 struct Advisory<'a> {
     #[serde(default)]
-    id: Option<IdText>,
+    id: Option<AdvisoryNumber>,
     #[serde(borrow, default)]
-    title: Option<Text<'a>>,
+    title: Option<Str<'a>>,
     #[serde(borrow, default)]
-    module_name: Option<Text<'a>>,
+    module_name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    severity: Option<Text<'a>>,
+    severity: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
-    cves: Vec<Text<'a>>,
+    cves: Vec<Str<'a>>,
     #[serde(borrow, default)]
-    github_advisory_id: Option<Text<'a>>,
+    github_advisory_id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    patched_versions: Option<Text<'a>>,
+    patched_versions: Option<Str<'a>>,
     #[serde(borrow, default)]
-    url: Option<Text<'a>>,
+    url: Option<Str<'a>>,
     #[serde(borrow, default)]
     cvss: Option<NpmCvss<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
@@ -80,9 +80,9 @@ struct Advisory<'a> {
 #[derive(Deserialize)]
 struct Finding<'a> {
     #[serde(borrow, default)]
-    version: Option<Text<'a>>,
+    version: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
-    paths: Vec<Text<'a>>,
+    paths: Vec<Str<'a>>,
 }
 
 /// An npm 7+ vulnerable package.
@@ -90,11 +90,11 @@ struct Finding<'a> {
 #[serde(rename_all = "camelCase")]
 struct Vulnerable<'a> {
     #[serde(borrow, default)]
-    name: Option<Text<'a>>,
+    name: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
     via: Vec<Via<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
-    nodes: Vec<Text<'a>>,
+    nodes: Vec<Str<'a>>,
     #[serde(default)]
     fix_available: Option<FixAvailable>,
 }
@@ -108,15 +108,15 @@ enum Via<'a> {
 #[derive(Deserialize)]
 struct ViaAdvisory<'a> {
     /// The advisory number.
-    source: IdText,
+    source: AdvisoryNumber,
     #[serde(borrow, default)]
-    name: Option<Text<'a>>,
+    name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    title: Option<Text<'a>>,
+    title: Option<Str<'a>>,
     #[serde(borrow, default)]
-    url: Option<Text<'a>>,
+    url: Option<Str<'a>>,
     #[serde(borrow, default)]
-    severity: Option<Text<'a>>,
+    severity: Option<Str<'a>>,
     #[serde(borrow, default)]
     cvss: Option<NpmCvss<'a>>,
 }
@@ -126,7 +126,7 @@ struct NpmCvss<'a> {
     #[serde(default)]
     score: Option<f64>,
     #[serde(borrow, default, rename = "vectorString")]
-    vector: Option<Text<'a>>,
+    vector: Option<Str<'a>>,
 }
 
 /// `fixAvailable`: `true`, `false`, or the upgrade `{name, version,
@@ -139,27 +139,27 @@ fn npm6(key: &str, a: &Advisory<'_>, target: &Target, out: &mut Vec<Raw>) {
     for c in &a.cves {
         push_id(&mut ids, c.as_str());
     }
-    push_id(&mut ids, opt(&a.github_advisory_id));
-    if let Some(g) = ghsa_of(opt(&a.url)) {
+    push_id(&mut ids, text(&a.github_advisory_id));
+    if let Some(g) = ghsa_of(text(&a.url)) {
         push_id(&mut ids, g);
     }
     // npm's own advisory number, as a vendor id.
     push_id(&mut ids, &format!("NPM-{number}"));
 
-    let patched = opt(&a.patched_versions).trim();
+    let patched = text(&a.patched_versions).trim();
     // `<0.0.0` is npm's way of saying no version is patched.
     let fixed: Vec<String> = if patched.is_empty() || patched.replace(' ', "") == "<0.0.0" {
         Vec::new()
     } else {
         vec![patched.to_string()]
     };
-    let given = opt(&a.severity).trim();
+    let given = text(&a.severity).trim();
     let mut urls = Vec::new();
-    push_unique(&mut urls, opt(&a.url).trim());
+    push_unique(&mut urls, text(&a.url).trim());
     let base = Raw {
         ids,
         package: Package {
-            name: opt(&a.module_name).trim().to_string(),
+            name: text(&a.module_name).trim().to_string(),
             ecosystem: Some(Ecosystem::Npm),
             purl: None,
             source: None,
@@ -173,7 +173,7 @@ fn npm6(key: &str, a: &Advisory<'_>, target: &Target, out: &mut Vec<Raw>) {
         cvss: a.cvss.as_ref().and_then(cvss).into_iter().collect(),
         target: target.clone(),
         location: None,
-        title: first_line(opt(&a.title)),
+        title: first_line(text(&a.title)).to_string(),
         urls,
     };
     if a.findings.is_empty() {
@@ -187,24 +187,20 @@ fn npm6(key: &str, a: &Advisory<'_>, target: &Target, out: &mut Vec<Raw>) {
             .paths
             .first()
             .map(|p| p.as_str().split('>').map(str::trim).collect::<Vec<_>>().join(" > "));
-        out.push(Raw { version: opt(&f.version).trim().to_string(), location, ..base.clone() });
+        out.push(Raw { version: text(&f.version).trim().to_string(), location, ..base.clone() });
     }
 }
 
 fn npm7(key: &str, v: &Vulnerable<'_>, a: &ViaAdvisory<'_>, target: &Target) -> Raw {
-    let url = opt(&a.url).trim();
+    let url = text(&a.url).trim();
     let ghsa = ghsa_of(url);
     let mut ids: Vec<String> = Vec::new();
     if let Some(g) = ghsa {
         push_id(&mut ids, g);
     }
     push_id(&mut ids, &format!("NPM-{}", a.source.0.trim()));
-    let name = [opt(&a.name), opt(&v.name), key]
-        .into_iter()
-        .map(str::trim)
-        .find(|s| !s.is_empty())
-        .unwrap_or("");
-    let given = opt(&a.severity).trim();
+    let name = first_nonblank([text(&a.name), text(&v.name), key]).map_or("", str::trim);
+    let given = text(&a.severity).trim();
     let mut urls = Vec::new();
     push_unique(&mut urls, url);
     Raw {
@@ -228,7 +224,7 @@ fn npm7(key: &str, v: &Vulnerable<'_>, a: &ViaAdvisory<'_>, target: &Target) -> 
         cvss: a.cvss.as_ref().and_then(cvss).into_iter().collect(),
         target: target.clone(),
         location: v.nodes.first().map(|n| n.as_str().trim().to_string()).filter(|n| !n.is_empty()),
-        title: first_line(opt(&a.title)),
+        title: first_line(text(&a.title)).to_string(),
         urls,
     }
 }
@@ -236,7 +232,7 @@ fn npm7(key: &str, v: &Vulnerable<'_>, a: &ViaAdvisory<'_>, target: &Target) -> 
 /// npm writes `{"score": 0, "vectorString": null}` for an advisory without
 /// CVSS: no rating.
 fn cvss(c: &NpmCvss<'_>) -> Option<Cvss> {
-    let vector = opt(&c.vector).trim();
+    let vector = text(&c.vector).trim();
     let score = c.score.filter(|s| *s > 0.0);
     if vector.is_empty() && score.is_none() {
         return None;
@@ -293,122 +289,16 @@ impl<'de> Deserialize<'de> for FixAvailable {
     }
 }
 
-/// An object's entries in document order (`advisories`, `vulnerabilities`);
-/// `null` reads as none.
-fn entries<'de, D, T>(d: D) -> Result<Vec<(String, T)>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    struct V<T>(PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-        type Value = Vec<(String, T)>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some((k, v)) = map.next_entry::<String, T>()? {
-                out.push((k, v));
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_option(V(PhantomData))
-}
-
 // ---- small helpers ----
 
-/// A string borrowed from the input when it has no escapes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Text<'a>(Cow<'a, str>);
-
-impl Text<'_> {
-    fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V(PhantomData))
-    }
-}
-
-/// An id written as a number (`"source": 1094219`) or a string.
+/// npm's advisory number (`"id": 534`, `"source": 1094219`, or a string),
+/// named so in the error for another type.
 #[derive(Debug, Default)]
-struct IdText(String);
+struct AdvisoryNumber(String);
 
-impl<'de> Deserialize<'de> for IdText {
+impl<'de> Deserialize<'de> for AdvisoryNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = IdText;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an advisory number")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<IdText, E> {
-                Ok(IdText(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IdText, E> {
-                Ok(IdText(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IdText, E> {
-                Ok(IdText(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A value that may be written as `null`: `null` reads as the default.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-fn opt<'t>(t: &'t Option<Text<'_>>) -> &'t str {
-    t.as_ref().map_or("", Text::as_str)
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
-}
-
-fn push_id(ids: &mut Vec<String>, id: &str) {
-    let id = normalize_id(id);
-    if !id.is_empty() && !ids.contains(&id) {
-        ids.push(id);
-    }
-}
-
-fn push_unique(list: &mut Vec<String>, s: &str) {
-    if !s.is_empty() && !list.iter().any(|x| x == s) {
-        list.push(s.to_string());
+        IdText::read(d, "an advisory number").map(|id| AdvisoryNumber(id.0))
     }
 }
 

@@ -5,13 +5,11 @@
 //! GHSA word or the highest CVSS; the `fixed` event of the affected range
 //! that holds the installed version).
 
+use super::util::{Str, first_line, nonblank, nullable, push_id, push_unique, text};
 use crate::input::Doc;
-use crate::model::{
-    Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target, normalize_id,
-};
+use crate::model::{Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use vz::Error;
@@ -49,7 +47,7 @@ struct SourceResult<'a> {
 #[derive(Deserialize, Default)]
 struct Source<'a> {
     #[serde(borrow, default)]
-    path: Text<'a>,
+    path: Str<'a>,
 }
 
 #[derive(Deserialize)]
@@ -65,27 +63,27 @@ struct PackageEntry<'a> {
 #[derive(Deserialize, Default)]
 struct PackageInfo<'a> {
     #[serde(borrow, default)]
-    name: Option<Text<'a>>,
+    name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    version: Option<Text<'a>>,
+    version: Option<Str<'a>>,
     #[serde(borrow, default)]
-    ecosystem: Option<Text<'a>>,
+    ecosystem: Option<Str<'a>>,
     #[serde(borrow, default)]
-    commit: Option<Text<'a>>,
+    commit: Option<Str<'a>>,
     #[serde(borrow, default)]
-    purl: Option<Text<'a>>,
+    purl: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 struct Vuln<'a> {
     #[serde(borrow)]
-    id: Text<'a>,
+    id: Str<'a>,
     #[serde(borrow, default, deserialize_with = "nullable")]
-    aliases: Vec<Text<'a>>,
+    aliases: Vec<Str<'a>>,
     #[serde(borrow, default)]
-    summary: Option<Text<'a>>,
+    summary: Option<Str<'a>>,
     #[serde(borrow, default)]
-    details: Option<Text<'a>>,
+    details: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
     severity: Vec<SeverityEntry<'a>>,
     #[serde(default)]
@@ -99,7 +97,7 @@ struct Vuln<'a> {
 #[derive(Deserialize)]
 struct SeverityEntry<'a> {
     #[serde(borrow, default, rename = "type")]
-    kind: Option<Text<'a>>,
+    kind: Option<Str<'a>>,
     /// A CVSS vector (a string), or for other types a word or number.
     #[serde(default)]
     score: Loose,
@@ -123,15 +121,15 @@ struct Affected<'a> {
 #[derive(Deserialize)]
 struct AffectedPackage<'a> {
     #[serde(borrow, default)]
-    name: Option<Text<'a>>,
+    name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    ecosystem: Option<Text<'a>>,
+    ecosystem: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 struct Range<'a> {
     #[serde(borrow, default, rename = "type")]
-    kind: Option<Text<'a>>,
+    kind: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
     events: Vec<Event<'a>>,
 }
@@ -139,27 +137,27 @@ struct Range<'a> {
 #[derive(Deserialize)]
 struct Event<'a> {
     #[serde(borrow, default)]
-    introduced: Option<Text<'a>>,
+    introduced: Option<Str<'a>>,
     #[serde(borrow, default)]
-    fixed: Option<Text<'a>>,
+    fixed: Option<Str<'a>>,
     #[serde(borrow, default)]
-    last_affected: Option<Text<'a>>,
+    last_affected: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 struct Reference<'a> {
     #[serde(borrow, default, rename = "type")]
-    kind: Option<Text<'a>>,
+    kind: Option<Str<'a>>,
     #[serde(borrow, default)]
-    url: Option<Text<'a>>,
+    url: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 struct Group<'a> {
     #[serde(borrow, default, deserialize_with = "nullable")]
-    ids: Vec<Text<'a>>,
+    ids: Vec<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
-    aliases: Vec<Text<'a>>,
+    aliases: Vec<Str<'a>>,
     #[serde(default)]
     max_severity: Loose,
 }
@@ -176,19 +174,19 @@ struct Installed {
 /// and ecosystem and only a `commit`: it is named by the source path and
 /// versioned by the commit.
 fn installed(p: &PackageInfo<'_>, source_path: &str) -> Installed {
-    let name = opt(&p.name).trim();
-    let commit = opt(&p.commit).trim();
+    let name = text(&p.name).trim();
+    let commit = text(&p.commit).trim();
     if name.is_empty() && !commit.is_empty() {
         let package = Package { name: source_path.trim().to_string(), ..Package::default() };
         return Installed { package, version: commit.to_string(), git: true };
     }
     let package = Package {
         name: name.to_string(),
-        ecosystem: ecosystem(opt(&p.ecosystem)),
-        purl: Some(opt(&p.purl).trim()).filter(|s| !s.is_empty()).map(str::to_string),
+        ecosystem: ecosystem(text(&p.ecosystem)),
+        purl: nonblank(text(&p.purl)),
         source: None,
     };
-    Installed { package, version: opt(&p.version).trim().to_string(), git: false }
+    Installed { package, version: text(&p.version).trim().to_string(), git: false }
 }
 
 /// OSV ecosystems may carry a release (`Debian:11`, `Alpine:v3.16`).
@@ -215,7 +213,7 @@ fn raw(v: &Vuln<'_>, entry: &PackageEntry<'_>, installed: &Installed, target: &T
         .severity
         .iter()
         .filter_map(|s| {
-            let kind = opt(&s.kind);
+            let kind = text(&s.kind);
             if !kind.to_ascii_uppercase().starts_with("CVSS") {
                 return None;
             }
@@ -234,23 +232,23 @@ fn raw(v: &Vuln<'_>, entry: &PackageEntry<'_>, installed: &Installed, target: &T
     let mut urls: Vec<String> = Vec::new();
     for advisory_pass in [true, false] {
         for r in &v.references {
-            if opt(&r.kind).eq_ignore_ascii_case("ADVISORY") == advisory_pass {
-                push_unique(&mut urls, opt(&r.url).trim());
+            if text(&r.kind).eq_ignore_ascii_case("ADVISORY") == advisory_pass {
+                push_unique(&mut urls, text(&r.url).trim());
             }
         }
     }
 
     // The summary, else the first sentence of the details' first line that
     // is not a markdown heading (PYSEC records have no summary).
-    let title = match first_line(opt(&v.summary)) {
-        t if t.is_empty() => first_sentence(
-            opt(&v.details)
+    let title = match first_line(text(&v.summary)) {
+        "" => first_sentence(
+            text(&v.details)
                 .lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
                 .unwrap_or(""),
         ),
-        t => t,
+        t => t.to_string(),
     };
 
     Raw {
@@ -320,11 +318,11 @@ fn fixed_versions(v: &Vuln<'_>, installed: &Installed) -> Vec<String> {
     for a in &v.affected {
         let matches = match &a.package {
             None => git,
-            Some(p) if git => opt(&p.name).trim().is_empty(),
+            Some(p) if git => text(&p.name).trim().is_empty(),
             Some(p) => {
                 let theirs = Package {
-                    name: opt(&p.name).to_string(),
-                    ecosystem: ecosystem(opt(&p.ecosystem)),
+                    name: text(&p.name).to_string(),
+                    ecosystem: ecosystem(text(&p.ecosystem)),
                     ..Package::default()
                 };
                 let eco_ours = package.ecosystem.as_ref().map(Ecosystem::name);
@@ -337,7 +335,7 @@ fn fixed_versions(v: &Vuln<'_>, installed: &Installed) -> Vec<String> {
             continue;
         }
         for r in &a.ranges {
-            let is_git = opt(&r.kind).eq_ignore_ascii_case("GIT");
+            let is_git = text(&r.kind).eq_ignore_ascii_case("GIT");
             if is_git != git {
                 continue;
             }
@@ -460,38 +458,6 @@ fn leading_number(part: &str) -> Option<(u64, &str)> {
 
 // ---- small helpers ----
 
-/// A string borrowed from the input when it has no escapes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Text<'a>(Cow<'a, str>);
-
-impl Text<'_> {
-    fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V(std::marker::PhantomData))
-    }
-}
-
 /// A free-form value read as text when it is a string or a number, and
 /// skipped (`None`) when it is anything else.
 #[derive(Debug, Default)]
@@ -542,19 +508,6 @@ impl<'de> Deserialize<'de> for Loose {
     }
 }
 
-/// A value that may be written as `null`: `null` reads as the default.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-fn opt<'t>(t: &'t Option<Text<'_>>) -> &'t str {
-    t.as_ref().map_or("", Text::as_str)
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
-}
-
 /// Up to the first `. ` followed by a capital letter (`3.2.x` and `e.g. to`
 /// do not end a sentence).
 fn first_sentence(line: &str) -> String {
@@ -564,19 +517,6 @@ fn first_sentence(line: &str) -> String {
     match end {
         Some(i) => line[..i].to_string(),
         None => line.to_string(),
-    }
-}
-
-fn push_id(ids: &mut Vec<String>, id: &str) {
-    let id = normalize_id(id);
-    if !id.is_empty() && !ids.contains(&id) {
-        ids.push(id);
-    }
-}
-
-fn push_unique(list: &mut Vec<String>, s: &str) {
-    if !s.is_empty() && !list.iter().any(|x| x == s) {
-        list.push(s.to_string());
     }
 }
 

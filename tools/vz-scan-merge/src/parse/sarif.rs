@@ -30,6 +30,9 @@
 //! rule's `defaultConfiguration.level` → `warning`, SARIF's default (error →
 //! high, warning → medium, note → low, none → unknown).
 
+use super::util::{
+    first_line, first_nonblank, is_os, nonblank, push_id, push_unique, split_list, strip_os_suffix,
+};
 use crate::input::Doc;
 use crate::model::{
     Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target, image_key, normalize_id,
@@ -486,11 +489,11 @@ impl RuleInfo {
         let title_text = match ctx.producer {
             // The 0.15 template writes `CVE-… Package: curl` there and the
             // vulnerability's title in fullDescription.
-            Producer::Trivy if rule_id.contains('/') => first_nonempty(&[full, short]),
-            Producer::Snyk => first_nonempty(&[snyk_strip_severity(short), full]),
-            _ => first_nonempty(&[short, full]),
+            Producer::Trivy if rule_id.contains('/') => first_nonblank([full, short]),
+            Producer::Snyk => first_nonblank([snyk_strip_severity(short), full]),
+            _ => first_nonblank([short, full]),
         };
-        let title = match first_line(title_text) {
+        let title = match first_line(title_text.unwrap_or_default()) {
             "" => first_line(rule.name.as_deref().unwrap_or_default()).to_string(),
             t => t.to_string(),
         };
@@ -857,8 +860,7 @@ fn grype(
         .and_then(|r| r.properties.as_ref())
         .and_then(|p| p.purls.as_deref())
         .and_then(|p| p.first())
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty());
+        .and_then(|p| nonblank(p));
 
     // Target: the image of `image@sha256:layer:/path` (a file source writes
     // `file:/path`), else the image named in the message (`… in image X at:
@@ -942,7 +944,7 @@ fn snyk(
         None => ("", full),
     };
     vuln_ids(cves, &mut f.ids);
-    push_unique(&mut f.ids, &normalize_id(rule_id));
+    push_id(&mut f.ids, rule_id);
     let (name, version) = match pkg.rsplit_once('@').filter(|(n, _)| !n.is_empty()) {
         Some((n, v)) => (n, v),
         None => (pkg, ""),
@@ -973,12 +975,7 @@ fn snyk(
         });
     // Snyk names OS packages `source/binary`; the binary is the package.
     match name.split_once('/') {
-        Some((source, binary))
-            if matches!(
-                f.package.ecosystem,
-                Some(Ecosystem::Deb | Ecosystem::Rpm | Ecosystem::Apk)
-            ) =>
-        {
+        Some((source, binary)) if is_os(f.package.ecosystem.as_ref()) => {
             f.package.name = binary.to_string();
             f.package.source = Some(source.to_string()).filter(|s| s != binary);
         }
@@ -1081,16 +1078,6 @@ fn image_named(name: &str, given: &str) -> Target {
     Target { given: given.trim().to_string(), ..Target::image(name) }
 }
 
-/// `knqyf263/vuln-image (alpine 3.7.1)` → `knqyf263/vuln-image`: Trivy's OS
-/// targets name the distribution after the image.
-fn strip_os_suffix(uri: &str) -> &str {
-    let uri = uri.trim();
-    match uri.strip_suffix(')').and_then(|u| u.rfind(" (")) {
-        Some(i) => uri[..i].trim_end(),
-        None => uri,
-    }
-}
-
 /// Whether a Trivy uri is a file (a lockfile, a jar, an archive) rather
 /// than an image name, for runs that do not say they scanned an image: an
 /// absolute or `./` path, a Windows path, a known lockfile name without an
@@ -1135,7 +1122,7 @@ fn vuln_ids(text: &str, ids: &mut Vec<String>) {
         return;
     }
     for m in VULN_ID.find_iter(text) {
-        push_unique(ids, &normalize_id(m.as_str()));
+        push_id(ids, m.as_str());
     }
 }
 
@@ -1146,14 +1133,6 @@ fn raw_text<'x>(t: &'x Option<Text<'_>>) -> &'x str {
 
 fn text_of<'x>(t: &'x Option<Text<'_>>) -> &'x str {
     t.as_ref().map(Text::text).unwrap_or_default()
-}
-
-fn first_nonempty<'x>(texts: &[&'x str]) -> &'x str {
-    texts.iter().copied().find(|t| !t.trim().is_empty()).unwrap_or_default()
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default()
 }
 
 /// A text read line by line: the JSON text itself, split at its `\n`
@@ -1267,11 +1246,6 @@ fn unescape(raw: &str) -> Cow<'_, str> {
     serde_json::from_str::<String>(&format!("\"{raw}\"")).map_or(Cow::Borrowed(raw), Cow::Owned)
 }
 
-/// `4.2.4, 5.3.1,6.2.1` → three versions.
-fn split_list(list: &str) -> Vec<String> {
-    list.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect()
-}
-
 /// A score written as a number or a numeric string, with its text as
 /// written; `None` for anything else or a value outside 0–10.
 fn number(raw: &RawValue) -> Option<(f64, String)> {
@@ -1300,12 +1274,6 @@ fn push_links(text: Lines<'_>, urls: &mut Vec<String>) {
             push_unique(urls, &url);
         }
         rest = &after[end..];
-    }
-}
-
-fn push_unique(list: &mut Vec<String>, item: &str) {
-    if !list.iter().any(|x| x == item) {
-        list.push(item.to_string());
     }
 }
 

@@ -9,15 +9,14 @@
 //! Licence issues (`type: "license"`) share the `vulnerabilities` array and
 //! are skipped on purpose: they are not vulnerabilities.
 
-use crate::input::Doc;
-use crate::model::{
-    Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target, id_rank, normalize_id,
+use super::util::{
+    IdText, Str, first_line, first_nonblank, is_os, nullable, push_id, push_unique, text,
 };
+use crate::input::Doc;
+use crate::model::{Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target, id_rank};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
-use std::fmt;
 use vz::Error;
 
 /// Parses one Snyk document: a project object or an array of them.
@@ -56,15 +55,15 @@ pub fn parse(doc: &Doc<'_>) -> Result<Vec<Report>, Error> {
 #[serde(rename_all = "camelCase")]
 struct Project<'a> {
     #[serde(borrow, default)]
-    project_name: Option<Text<'a>>,
+    project_name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    display_target_file: Option<Text<'a>>,
+    display_target_file: Option<Str<'a>>,
     #[serde(borrow, default)]
-    target_file: Option<Text<'a>>,
+    target_file: Option<Str<'a>>,
     #[serde(borrow, default)]
-    path: Option<Text<'a>>,
+    path: Option<Str<'a>>,
     #[serde(borrow, default)]
-    package_manager: Option<Text<'a>>,
+    package_manager: Option<Str<'a>>,
     #[serde(default)]
     platform: Option<de::IgnoredAny>,
     /// `None` when absent or `null` (a project Snyk could not test).
@@ -80,45 +79,45 @@ struct Project<'a> {
 #[serde(rename_all = "camelCase")]
 struct Vuln<'a> {
     #[serde(borrow)]
-    id: Text<'a>,
+    id: Str<'a>,
     #[serde(borrow, default, rename = "type")]
-    kind: Option<Text<'a>>,
+    kind: Option<Str<'a>>,
     #[serde(borrow, default)]
-    title: Option<Text<'a>>,
+    title: Option<Str<'a>>,
     #[serde(borrow, default)]
-    severity: Option<Text<'a>>,
+    severity: Option<Str<'a>>,
     #[serde(borrow, default)]
-    severity_with_critical: Option<Text<'a>>,
+    severity_with_critical: Option<Str<'a>>,
     #[serde(borrow, default)]
-    package_name: Option<Text<'a>>,
+    package_name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    module_name: Option<Text<'a>>,
+    module_name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    name: Option<Text<'a>>,
+    name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    version: Option<Text<'a>>,
+    version: Option<Str<'a>>,
     #[serde(borrow, default)]
-    package_manager: Option<Text<'a>>,
+    package_manager: Option<Str<'a>>,
     #[serde(default)]
     identifiers: Option<Identifiers>,
     #[serde(default, deserialize_with = "nullable")]
     alternative_ids: Vec<IdText>,
     #[serde(borrow, default, deserialize_with = "nullable")]
-    fixed_in: Vec<Text<'a>>,
+    fixed_in: Vec<Str<'a>>,
     #[serde(borrow, default)]
-    nearest_fixed_in_version: Option<Text<'a>>,
+    nearest_fixed_in_version: Option<Str<'a>>,
     #[serde(default)]
     is_upgradable: Option<bool>,
     #[serde(default)]
     is_patchable: Option<bool>,
     #[serde(borrow, default, rename = "CVSSv3")]
-    cvss_v3: Option<Text<'a>>,
+    cvss_v3: Option<Str<'a>>,
     #[serde(default)]
     cvss_score: Option<f64>,
     #[serde(borrow, default, deserialize_with = "nullable")]
     cvss_details: Vec<CvssDetail<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
-    from: Vec<Text<'a>>,
+    from: Vec<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "nullable")]
     references: Vec<Reference<'a>>,
 }
@@ -142,9 +141,9 @@ struct Identifiers {
 #[derive(Deserialize)]
 struct CvssDetail<'a> {
     #[serde(borrow, default)]
-    assigner: Option<Text<'a>>,
+    assigner: Option<Str<'a>>,
     #[serde(borrow, default, rename = "cvssV3Vector")]
-    vector: Option<Text<'a>>,
+    vector: Option<Str<'a>>,
     #[serde(default, rename = "cvssV3BaseScore")]
     score: Option<f64>,
 }
@@ -152,7 +151,7 @@ struct CvssDetail<'a> {
 #[derive(Deserialize)]
 struct Reference<'a> {
     #[serde(borrow, default)]
-    url: Option<Text<'a>>,
+    url: Option<Str<'a>>,
 }
 
 impl Project<'_> {
@@ -171,9 +170,10 @@ impl Project<'_> {
 
     /// The project as a message names it.
     fn name(&self) -> String {
-        let name = [&self.display_target_file, &self.target_file, &self.project_name, &self.path]
-            .into_iter()
-            .find_map(|t| t.as_ref().map(Text::as_str).filter(|s| !s.trim().is_empty()));
+        let name = first_nonblank(
+            [&self.display_target_file, &self.target_file, &self.project_name, &self.path]
+                .map(text),
+        );
         match name {
             Some(n) => format!("project `{}`", n.trim()),
             None => "the project".to_string(),
@@ -186,7 +186,7 @@ impl Project<'_> {
         self.project_name.as_ref().is_some_and(|n| n.as_str().starts_with("docker-image|"))
             || self.applications.is_some()
             || self.platform.is_some()
-            || is_os(Ecosystem::from_word(opt(&self.package_manager)).as_ref())
+            || is_os(Ecosystem::from_word(text(&self.package_manager)).as_ref())
     }
 
     /// The image of a container project (`projectName` after
@@ -195,18 +195,17 @@ impl Project<'_> {
         let from_name =
             self.project_name.as_ref().and_then(|n| n.as_str().strip_prefix("docker-image|"));
         let reference = from_name
-            .or_else(|| self.path.as_ref().map(Text::as_str))
-            .unwrap_or(opt(&self.project_name));
+            .or_else(|| self.path.as_ref().map(Str::as_str))
+            .unwrap_or(text(&self.project_name));
         Target::image(reference)
     }
 
     /// The manifest of an OSS project (`displayTargetFile`, else
     /// `targetFile`, else `path`).
     fn file(&self) -> Target {
-        let path = [&self.display_target_file, &self.target_file, &self.path]
-            .into_iter()
-            .find_map(|t| t.as_ref().map(Text::as_str).filter(|s| !s.trim().is_empty()))
-            .unwrap_or(opt(&self.project_name));
+        let path =
+            first_nonblank([&self.display_target_file, &self.target_file, &self.path].map(text))
+                .unwrap_or(text(&self.project_name));
         Target::file(path)
     }
 }
@@ -224,7 +223,7 @@ struct Place<'p> {
 fn collect(p: &Project<'_>, out: &mut Vec<Raw>) -> Result<(), (usize, String)> {
     let container = p.is_container();
     let target = if container { p.image() } else { p.file() };
-    let os = container || is_os(Ecosystem::from_word(opt(&p.package_manager)).as_ref());
+    let os = container || is_os(Ecosystem::from_word(text(&p.package_manager)).as_ref());
     project_findings(p, &Place { target: &target, os, location: None }, out);
     for (j, app) in p.applications.iter().flatten().enumerate() {
         if let Some(message) = app.failure() {
@@ -232,17 +231,17 @@ fn collect(p: &Project<'_>, out: &mut Vec<Raw>) -> Result<(), (usize, String)> {
         }
         // Findings of an application are in the image, at its manifest or
         // binary (`/app/package.json`, `/usr/local/bin/gosu`).
-        let location = [&app.target_file, &app.display_target_file, &app.project_name]
-            .into_iter()
-            .find_map(|t| t.as_ref().map(Text::as_str).filter(|s| !s.trim().is_empty()));
-        let os = is_os(Ecosystem::from_word(opt(&app.package_manager)).as_ref());
+        let location = first_nonblank(
+            [&app.target_file, &app.display_target_file, &app.project_name].map(text),
+        );
+        let os = is_os(Ecosystem::from_word(text(&app.package_manager)).as_ref());
         project_findings(app, &Place { target: &target, os, location }, out);
     }
     Ok(())
 }
 
 fn project_findings(p: &Project<'_>, place: &Place<'_>, out: &mut Vec<Raw>) {
-    let project_eco = Ecosystem::from_word(opt(&p.package_manager));
+    let project_eco = Ecosystem::from_word(text(&p.package_manager));
     for v in p.vulnerabilities.iter().flatten() {
         // Licence issues are not vulnerabilities: skipped on purpose.
         if v.kind.as_ref().is_some_and(|k| k.as_str().eq_ignore_ascii_case("license")) {
@@ -254,7 +253,7 @@ fn project_findings(p: &Project<'_>, place: &Place<'_>, out: &mut Vec<Raw>) {
 
 fn raw(v: &Vuln<'_>, project_eco: Option<&Ecosystem>, place: &Place<'_>) -> Raw {
     // The vulnerability's own `packageManager` is `debian:11`, `golang`…
-    let vuln_pm = opt(&v.package_manager);
+    let vuln_pm = text(&v.package_manager);
     let vuln_word = vuln_pm.split(':').next().unwrap_or("");
     let ecosystem = match project_eco {
         Some(e) if !matches!(e, Ecosystem::Other(_)) => Some(e.clone()),
@@ -264,8 +263,8 @@ fn raw(v: &Vuln<'_>, project_eco: Option<&Ecosystem>, place: &Place<'_>) -> Raw 
     };
     let os = place.os || is_os(ecosystem.as_ref());
 
-    let package_name = opt(&v.package_name);
-    let name_field = opt(&v.name);
+    let package_name = text(&v.package_name);
+    let name_field = text(&v.name);
     let package = if os {
         // `name` is `source/binary` (`apt/libapt-pkg6.0`); the binary package
         // is what Trivy and Grype name, `packageName` is the source package.
@@ -275,7 +274,7 @@ fn raw(v: &Vuln<'_>, project_eco: Option<&Ecosystem>, place: &Place<'_>) -> Raw 
             Some(package_name).filter(|s| !s.is_empty() && *s != binary).map(str::to_string);
         Package { name: binary.to_string(), ecosystem, purl: None, source }
     } else {
-        let name = [package_name, opt(&v.module_name), name_field]
+        let name = [package_name, text(&v.module_name), name_field]
             .into_iter()
             .find(|s| !s.is_empty())
             .unwrap_or("");
@@ -287,18 +286,15 @@ fn raw(v: &Vuln<'_>, project_eco: Option<&Ecosystem>, place: &Place<'_>) -> Raw 
         push_unique(&mut fixed, f.as_str().trim());
     }
     if fixed.is_empty() {
-        push_unique(&mut fixed, opt(&v.nearest_fixed_in_version).trim());
+        push_unique(&mut fixed, text(&v.nearest_fixed_in_version).trim());
     }
     let fixable =
         !fixed.is_empty() || v.is_upgradable == Some(true) || v.is_patchable == Some(true);
 
     // Older CLIs capped `severity` at high and wrote critical only in
     // `severityWithCritical`.
-    let given = [&v.severity_with_critical, &v.severity]
-        .into_iter()
-        .find_map(|t| t.as_ref().map(Text::as_str).filter(|s| !s.trim().is_empty()))
-        .unwrap_or("")
-        .trim();
+    let given =
+        first_nonblank([&v.severity_with_critical, &v.severity].map(text)).unwrap_or("").trim();
     // For OS packages Snyk's rating is the distribution's (`debian:11` →
     // `debian`), which the vendor severity policy prefers.
     let severity_from = if os {
@@ -308,16 +304,16 @@ fn raw(v: &Vuln<'_>, project_eco: Option<&Ecosystem>, place: &Place<'_>) -> Raw 
     };
 
     let mut cvss: Vec<Cvss> = Vec::new();
-    let own_vector = opt(&v.cvss_v3);
+    let own_vector = text(&v.cvss_v3);
     if !own_vector.trim().is_empty() || v.cvss_score.is_some() {
         cvss.push(Cvss::from_vector("snyk", own_vector, v.cvss_score));
     }
     for d in &v.cvss_details {
-        let vector = opt(&d.vector);
+        let vector = text(&d.vector);
         if vector.trim().is_empty() && d.score.is_none() {
             continue;
         }
-        let source = Some(opt(&d.assigner).trim()).filter(|s| !s.is_empty()).unwrap_or("snyk");
+        let source = Some(text(&d.assigner).trim()).filter(|s| !s.is_empty()).unwrap_or("snyk");
         let c = Cvss::from_vector(source, vector, d.score);
         if !cvss.contains(&c) {
             cvss.push(c);
@@ -330,20 +326,20 @@ fn raw(v: &Vuln<'_>, project_eco: Option<&Ecosystem>, place: &Place<'_>) -> Raw 
         // of the package alone (a direct dependency, an OS package) says
         // nothing the package does not.
         None if v.from.len() > 2 => {
-            Some(v.from[1..].iter().map(Text::as_str).collect::<Vec<_>>().join(" > "))
+            Some(v.from[1..].iter().map(Str::as_str).collect::<Vec<_>>().join(" > "))
         }
         None => None,
     };
 
     let mut urls: Vec<String> = Vec::new();
     for r in &v.references {
-        push_unique(&mut urls, opt(&r.url).trim());
+        push_unique(&mut urls, text(&r.url).trim());
     }
 
     Raw {
         ids: ids(v),
         package,
-        version: opt(&v.version).trim().to_string(),
+        version: text(&v.version).trim().to_string(),
         fixed,
         fixable,
         severity: Severity::from_word(given),
@@ -352,7 +348,7 @@ fn raw(v: &Vuln<'_>, project_eco: Option<&Ecosystem>, place: &Place<'_>) -> Raw 
         cvss,
         target: place.target.clone(),
         location,
-        title: first_line(opt(&v.title)),
+        title: first_line(text(&v.title)).to_string(),
         urls,
     }
 }
@@ -386,10 +382,6 @@ fn ids(v: &Vuln<'_>) -> Vec<String> {
     ids
 }
 
-fn is_os(e: Option<&Ecosystem>) -> bool {
-    matches!(e, Some(Ecosystem::Deb | Ecosystem::Rpm | Ecosystem::Apk))
-}
-
 /// The location of element `index` of the top-level array (computed only
 /// for an error).
 fn element_at(doc: &Doc<'_>, index: usize) -> vz::error::Location {
@@ -415,95 +407,9 @@ fn error_text(e: &RawValue) -> String {
         .ok()
         .or_else(|| serde_json::from_str::<Message>(e.get()).ok().and_then(|m| m.message))
         .unwrap_or_else(|| e.get().to_string());
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = first_line(&text);
     let short: String = line.chars().take(200).collect();
     if short.len() < line.len() { format!("{short}…") } else { short }
-}
-
-// ---- small helpers ----
-
-/// A string borrowed from the input when it has no escapes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Text<'a>(Cow<'a, str>);
-
-impl Text<'_> {
-    fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V(std::marker::PhantomData))
-    }
-}
-
-/// An id written as a string or a number (`NSP: [565]`).
-#[derive(Debug, Default)]
-struct IdText(String);
-
-impl<'de> Deserialize<'de> for IdText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = IdText;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an id (a string or a number)")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<IdText, E> {
-                Ok(IdText(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IdText, E> {
-                Ok(IdText(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IdText, E> {
-                Ok(IdText(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A value that may be written as `null`: `null` reads as the default.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-fn opt<'t>(t: &'t Option<Text<'_>>) -> &'t str {
-    t.as_ref().map_or("", Text::as_str)
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
-}
-
-fn push_id(ids: &mut Vec<String>, id: &str) {
-    let id = normalize_id(id);
-    if !id.is_empty() && !ids.contains(&id) {
-        ids.push(id);
-    }
-}
-
-fn push_unique(list: &mut Vec<String>, s: &str) {
-    if !s.is_empty() && !list.iter().any(|x| x == s) {
-        list.push(s.to_string());
-    }
 }
 
 #[cfg(test)]

@@ -16,15 +16,15 @@
 //! old list form and in k8s workloads an OS result's target reads
 //! `name (distro version)`: the suffix is stripped and the name is an image.
 
+use super::util::{
+    Pairs, Str, first_line, first_nonblank, nonblank, os_target, push_id, push_unique, split_list,
+    text,
+};
 use crate::input::Doc;
 use crate::model::{
     Cvss, Ecosystem, Package, Raw, Report, Scanner, Severity, Target, file_key, normalize_id,
 };
 use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 use vz::Error;
 
 /// Parses one Trivy document (any of the three shapes) into one report.
@@ -65,16 +65,6 @@ pub fn parse(doc: &Doc<'_>) -> Result<Vec<Report>, Error> {
 
 // ---------------------------------------------------------------------------
 // The document, naming only the fields used.
-
-/// A string borrowed from the input when it has no escapes.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-
-/// The text of an optional string, empty when absent or `null`.
-fn text<'x>(s: &'x Option<Str<'_>>) -> &'x str {
-    s.as_ref().map_or("", |s| &s.0)
-}
 
 /// The report object: schema v2, or a `trivy k8s` report.
 #[derive(Deserialize)]
@@ -136,7 +126,7 @@ impl Metadata<'_> {
     }
 
     fn first_tag(&self) -> &str {
-        self.repo_tags.iter().flatten().map(|t| t.0.trim()).find(|t| !t.is_empty()).unwrap_or("")
+        first_nonblank(self.repo_tags.iter().flatten().map(Str::as_str)).map_or("", str::trim)
     }
 
     fn is_image(&self) -> bool {
@@ -193,7 +183,7 @@ impl TResult<'_> {
 
     /// `(name, family)` when the target reads `name (family version)`.
     fn os_target(&self) -> Option<(&str, &str)> {
-        split_os_target(self.target())
+        os_target(self.target())
     }
 
     /// Whether this is an OS-package result: `Class` says so, or (old list
@@ -216,17 +206,6 @@ impl TResult<'_> {
             Ecosystem::from_word(fam)
         })
     }
-}
-
-/// `name (family version)` → `(name, family)`.
-fn split_os_target(target: &str) -> Option<(&str, &str)> {
-    let inner = target.strip_suffix(')')?;
-    let open = inner.rfind(" (")?;
-    let (name, distro) = (inner[..open].trim(), inner[open + 2..].trim());
-    if name.is_empty() || distro.is_empty() || distro.contains(['/', '(']) {
-        return None;
-    }
-    Some((name, distro.split_whitespace().next().unwrap_or("")))
 }
 
 /// One `Vulnerabilities[]` record. The id is required; everything else
@@ -285,30 +264,6 @@ struct CvssEntry<'a> {
     #[serde(borrow)]
     v40_vector: Option<Str<'a>>,
     v40_score: Option<f64>,
-}
-
-/// A JSON object read as its entries in document order (so the output
-/// follows the report, with no hashing).
-struct Pairs<K, V>(Vec<(K, V)>);
-
-impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for Pairs<K, V> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Entries<K, V>(PhantomData<(K, V)>);
-        impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for Entries<K, V> {
-            type Value = Pairs<K, V>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(2));
-                while let Some(entry) = map.next_entry()? {
-                    out.push(entry);
-                }
-                Ok(Pairs(out))
-            }
-        }
-        d.deserialize_map(Entries(PhantomData))
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -444,23 +399,17 @@ fn record(
     target: Target,
     location: Option<String>,
 ) -> Raw {
-    let mut ids = vec![normalize_id(&v.id.0)];
+    let mut ids = vec![normalize_id(v.id.as_str())];
     for alias in v.vendor_ids.iter().flatten() {
-        push_id(&mut ids, &alias.0);
+        push_id(&mut ids, alias.as_str());
     }
-    let fixed: Vec<String> = text(&v.fixed_version)
-        .split(',')
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(str::to_string)
-        .collect();
+    let fixed = split_list(text(&v.fixed_version));
     let fixable = !fixed.is_empty() || text(&v.status).trim().eq_ignore_ascii_case("fixed");
     let severity_given = text(&v.severity).trim().to_string();
-    let severity_from =
-        Some(text(&v.severity_source).trim()).filter(|s| !s.is_empty()).map(str::to_string);
+    let severity_from = nonblank(text(&v.severity_source));
     let mut cvss = Vec::new();
     for (source, c) in v.cvss.iter().flat_map(|p| &p.0) {
-        let source = source.0.trim();
+        let source = source.as_str().trim();
         for (vector, score) in
             [(&c.v3_vector, c.v3_score), (&c.v40_vector, c.v40_score), (&c.v2_vector, c.v2_score)]
         {
@@ -472,9 +421,9 @@ fn record(
     }
     let mut urls = Vec::new();
     for url in
-        std::iter::once(text(&v.primary_url)).chain(v.references.iter().flatten().map(|r| &*r.0))
+        std::iter::once(text(&v.primary_url)).chain(v.references.iter().flatten().map(Str::as_str))
     {
-        push_unique(&mut urls, url);
+        push_unique(&mut urls, url.trim());
     }
     let title = match first_line(text(&v.title)) {
         "" => first_line(text(&v.description)),
@@ -485,9 +434,7 @@ fn record(
         package: Package {
             name: text(&v.pkg_name).trim().to_string(),
             ecosystem,
-            purl: Some(v.pkg_identifier.as_ref().map_or("", |p| text(&p.purl)).trim())
-                .filter(|p| !p.is_empty())
-                .map(str::to_string),
+            purl: nonblank(v.pkg_identifier.as_ref().map_or("", |p| text(&p.purl))),
             source: None,
         },
         version: text(&v.installed_version).trim().to_string(),
@@ -502,28 +449,6 @@ fn record(
         title: title.to_string(),
         urls,
     }
-}
-
-fn push_id(ids: &mut Vec<String>, id: &str) {
-    if id.trim().is_empty() {
-        return;
-    }
-    let id = normalize_id(id);
-    if !ids.contains(&id) {
-        ids.push(id);
-    }
-}
-
-fn push_unique(urls: &mut Vec<String>, url: &str) {
-    let url = url.trim();
-    if !url.is_empty() && !urls.iter().any(|u| u == url) {
-        urls.push(url.to_string());
-    }
-}
-
-/// The first non-blank line, trimmed.
-fn first_line(s: &str) -> &str {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
 }
 
 #[cfg(test)]
