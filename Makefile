@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 TOOLS := vz-render vz-health vz-switch vz-scan-merge vz-backup
 RELEASE := target/release
 
-.PHONY: help build test test-deps lint fmt bench man completions install demo security-gate verify-deployment deploy-blue-green canary rollback fuzz-check clean
+.PHONY: help build test test-deps lint fmt bench man completions install demo security-gate backup-check verify-deployment deploy-blue-green canary rollback fuzz-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -33,6 +33,7 @@ bench: ## Benchmarks against the peers, printed as ratios
 	bench/run.sh
 	bench/health.sh
 	bench/scan.sh
+	bench/backup.sh
 
 man: build ## Regenerate man/ from the clap definitions
 	@mkdir -p man
@@ -67,6 +68,12 @@ security-gate: ## Merge scanner reports and gate: make security-gate REPORTS="tr
 	$(CARGO) build --release --locked --quiet --bin vz-scan-merge
 	VZ_SCAN_MERGE=$(RELEASE)/vz-scan-merge scripts/security-gate.sh --fail-on $(or $(FAIL_ON),high) \
 	  $(if $(IGNORE),--ignore "$(IGNORE)") $(if $(BASELINE),--baseline "$(BASELINE)") $(if $(OUT),--out "$(OUT)") $(REPORTS)
+
+backup-check: ## Nightly backup check: make backup-check DIR=/var/backups/pg OUT=dir [RPO=1h] [DELETE=1]
+	@test -n "$(DIR)" -a -n "$(OUT)" || { echo 'usage: make backup-check DIR=/var/backups/pg OUT=/var/lib/vz/pg [RPO=1h] [PATTERN=%Y%m%d_%H%M%S] [DELETE=1]' >&2; exit 2; }
+	$(CARGO) build --release --locked --quiet --bin vz-backup
+	VZ_BACKUP=$(RELEASE)/vz-backup scripts/backup-check.sh --out "$(OUT)" --rpo $(or $(RPO),1h) \
+	  $(if $(PATTERN),--time-from-name '$(PATTERN)') $(if $(DELETE),--delete) "$(DIR)"
 
 verify-deployment: ## Smoke-check a deployment: make verify-deployment URL=https://… [CHECKS=smoke.yaml] [WAIT=2m]
 	@test -n "$(URL)" || { echo "usage: make verify-deployment URL=https://… [CHECKS=file] [WAIT=2m]" >&2; exit 2; }

@@ -82,6 +82,9 @@ need_apt shellcheck shellcheck
 # restic for vz-backup's retention plans, compared with `restic forget
 # --dry-run --json` on real repositories (tests/e2e/backup_plan.rs).
 need_apt restic restic
+# borg for `borg list --json` input and `--semantics borg`, compared with
+# `borg prune --dry-run --list` (tests/e2e/backup_plan.rs).
+need_apt borgbackup borg
 
 # kubectl: not installed by this script (Debian 12 only ships 1.20).
 if ! command -v kubectl >/dev/null 2>&1; then

@@ -434,3 +434,146 @@ fn help_documents_examples_and_exit_status() {
         assert!(out.contains(needle), "{needle}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// scripts/backup-check.sh
+// ---------------------------------------------------------------------------
+
+mod script {
+    use super::NOW;
+    use crate::common::{hermetic, json, outcome, root};
+    use std::path::Path;
+
+    /// An hourly series `db_YYYYmmdd_HHMMSS.dump` (UTC) of `hours` files,
+    /// the newest `age` hours before NOW (2025-04-10T12:00:00Z).
+    fn hourly(dir: &Path, hours: u32, age: u32) {
+        assert_eq!(NOW, "2025-04-10T12:00:00Z");
+        for h in 0..hours {
+            // Hours since 2025-04-01T00:00Z (day 1, hour 0), all in April.
+            let t = 9 * 24 + 12 - (age + h);
+            let name = format!("db_202504{:02}_{:02}0000.dump", t / 24 + 1, t % 24);
+            std::fs::write(dir.join(name), format!("dump {h}")).expect("write");
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn script(args: &[&str], now: &str) -> (Option<i32>, String, String) {
+        outcome(
+            hermetic("bash")
+                .arg(root().join("scripts/backup-check.sh"))
+                .args(args)
+                .env("VZ_BACKUP", env!("CARGO_BIN_EXE_vz-backup"))
+                .env("VZ_NOW", now),
+        )
+    }
+
+    #[test]
+    fn a_healthy_tree_passes_and_writes_three_documents() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (dir, out) = (tmp.path().join("pg"), tmp.path().join("out"));
+        std::fs::create_dir(&dir).expect("mkdir");
+        hourly(&dir, 30, 0);
+        let (d, o) = (dir.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+        let (code, _, err) = script(&["--out", o, d], NOW);
+        assert_eq!(code, Some(0), "{err}");
+        for f in ["inventory.json", "plan.json", "health.json"] {
+            assert!(out.join(f).is_file(), "{f}");
+        }
+        let health = json(&std::fs::read_to_string(out.join("health.json")).expect("read"));
+        assert_eq!(health["verdict"], "pass");
+        assert_eq!(health["settings"]["rpo"], "1h");
+        // 24 hourly keep 24 of the 30 (the daily, weekly and monthly newest
+        // are among them, the oldest is kept by the oldest-snapshot rule).
+        let plan = json(&std::fs::read_to_string(out.join("plan.json")).expect("read"));
+        assert!(!plan["remove"].as_array().expect("remove").is_empty());
+        assert!(err.contains("would remove"), "{err}");
+        assert_eq!(names(&dir).len(), 30, "nothing deleted without --delete");
+        // The second run verifies the first inventory: a changed file fails it.
+        let (code, _, err) = script(&["--out", o, d], NOW);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(err.contains("unchanged"), "{err}");
+        let victim = dir.join(names(&dir)[5].clone());
+        std::fs::write(&victim, "corrupt").expect("write");
+        let (code, _, err) = script(&["--out", o, d], NOW);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("changed"), "{err}");
+    }
+
+    #[test]
+    fn a_stale_tree_fails_and_a_tighter_rpo_can_be_set() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (dir, out) = (tmp.path().join("pg"), tmp.path().join("out"));
+        std::fs::create_dir(&dir).expect("mkdir");
+        hourly(&dir, 10, 3);
+        let (d, o) = (dir.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+        let (code, _, err) = script(&["--out", o, d], NOW);
+        assert_eq!(code, Some(1), "{err}");
+        let health = json(&std::fs::read_to_string(out.join("health.json")).expect("read"));
+        assert_eq!(health["verdict"], "fail");
+        let (code, _, err) = script(&["--out", o, "--rpo", "4h", "--expect", "none", d], NOW);
+        assert_eq!(code, Some(0), "{err}");
+    }
+
+    #[test]
+    fn delete_removes_exactly_the_planned_files() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (dir, out) = (tmp.path().join("pg"), tmp.path().join("out"));
+        std::fs::create_dir(&dir).expect("mkdir");
+        hourly(&dir, 40, 0);
+        let before = names(&dir);
+        let (d, o) = (dir.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+        let (code, _, err) = script(&["--out", o, "--keep-daily", "1", "--delete", d], NOW);
+        assert_eq!(code, Some(0), "{err}");
+        let plan = json(&std::fs::read_to_string(out.join("plan.json")).expect("read"));
+        let removed: Vec<String> = plan["remove"]
+            .as_array()
+            .expect("remove")
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").to_string())
+            .collect();
+        assert!(!removed.is_empty());
+        let want: Vec<String> = before.into_iter().filter(|n| !removed.contains(n)).collect();
+        assert_eq!(names(&dir), want);
+        // The next run does not count the deleted files as missing.
+        let (code, _, err) = script(&["--out", o, "--keep-daily", "1", d], NOW);
+        assert_eq!(code, Some(0), "{err}");
+        // A file deleted behind the plan's back is.
+        std::fs::remove_file(dir.join(&want[3])).expect("rm");
+        let (code, _, err) = script(&["--out", o, "--keep-daily", "1", d], NOW);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("missing"), "{err}");
+    }
+
+    #[test]
+    fn usage_errors_exit_2_and_help_prints_the_header() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let t = tmp.path().to_str().expect("utf-8");
+        let inside = format!("{t}/out");
+        for args in [
+            vec![],
+            vec![t],
+            vec!["--out", t],
+            vec!["--out", "/nonexistent-parent/x", "/nonexistent"],
+            vec!["--out", &inside, t],
+            vec!["--bogus", "--out", "o", t],
+            vec!["--out", "o", "--keep-daily", "x", t],
+            vec!["--out", "o", t, t],
+        ] {
+            let (code, _, err) = script(&args, NOW);
+            assert_eq!(code, Some(2), "{args:?}: {err}");
+            assert!(err.contains("usage:") || err.contains("backup-check.sh:"), "{err}");
+        }
+        let (code, out, _) = script(&["--help"], NOW);
+        assert_eq!(code, Some(0));
+        assert!(out.starts_with("The nightly backup check"), "{out}");
+        assert!(!out.contains("set -euo"), "{out}");
+    }
+}

@@ -951,3 +951,168 @@ fn help_documents_examples_and_exit_status() {
         assert!(out.contains(needle), "{needle}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// borg list --json
+// ---------------------------------------------------------------------------
+
+/// `borg list --json` as borg 1.2.4 wrote it (TZ=Europe/Berlin, archives
+/// created with `--timestamp 2025-04-03T02:00:00` and `…04T02:00:00`, UTC).
+const BORG_LIST: &str = r#"{
+    "archives": [
+        {
+            "archive": "db-2025-04-03",
+            "barchive": "db-2025-04-03",
+            "id": "f86d7cf5f75341b1c1153ee5c99a1d2d91e026eafefc1e834b8f836f41626608",
+            "name": "db-2025-04-03",
+            "start": "2025-04-03T04:00:00.000000",
+            "time": "2025-04-03T04:00:00.000000"
+        },
+        {
+            "archive": "db-2025-04-04",
+            "barchive": "db-2025-04-04",
+            "id": "47381425e95f04df62862918ed445c124b921762973da95be1f573b21898f0fe",
+            "name": "db-2025-04-04",
+            "start": "2025-04-04T04:00:00.000000",
+            "time": "2025-04-04T04:00:00.000000"
+        }
+    ],
+    "encryption": {
+        "mode": "none"
+    },
+    "repository": {
+        "id": "f9555ac63c2bf0f376fac58f8bcbe3dd4789aa98066fe4eaaf5aff8062a5a52a",
+        "last_modified": "2026-11-24T01:00:47.000000",
+        "location": "/tmp/borgt/repo"
+    }
+}"#;
+
+#[test]
+fn borg_list_output_is_detected_and_its_wall_clocks_placed_in_tz() {
+    let (code, out, err) = outcome(
+        vz_backup()
+            .args([
+                "plan",
+                "--keep-last",
+                "1",
+                "--tz",
+                "Europe/Berlin",
+                "--now",
+                "2025-05-01T00:00:00Z",
+            ])
+            .write_stdin(BORG_LIST),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let plan = json(&out);
+    assert_eq!(plan["keep"][0]["id"], "db-2025-04-04");
+    assert_eq!(plan["keep"][0]["time"], "2025-04-04T04:00:00+02:00");
+    assert_eq!(plan["remove"][0]["id"], "db-2025-04-03");
+    // check reads it too, and says it was borg's.
+    let (code, out, err) = outcome(
+        vz_backup()
+            .args(["check", "--rpo", "1d", "--expect", "none", "--now", "2025-04-04T12:00:00Z"])
+            .env("TZ", "Europe/Berlin")
+            .write_stdin(BORG_LIST),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json(&out)["inputs"][0]["format"], "borg");
+    // Without --tz, TZ (UTC here) places them two hours later: stale.
+    let (code, _, err) = outcome(
+        vz_backup()
+            .args(["check", "--rpo", "6h", "--expect", "none", "--now", "2025-04-04T08:30:00Z"])
+            .write_stdin(BORG_LIST),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, _) = outcome(
+        vz_backup()
+            .args(["check", "--rpo", "6h", "--expect", "none", "--now", "2025-04-04T08:30:00Z"])
+            .args(["--tz", "Pacific/Auckland"])
+            .write_stdin(BORG_LIST),
+    );
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn bad_borg_lists_exit_2_with_the_place_and_field() {
+    let bad = BORG_LIST.replacen("\"2025-04-04T04:00:00.000000\"", "\"04/04/2025\"", 1);
+    let (code, _, err) = outcome(vz_backup().args(["plan", "-l", "1"]).write_stdin(bad));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("<stdin>:16:22: archives[1].start"), "{err}");
+    assert!(err.contains("archives[1].start") && err.contains("04/04/2025"), "{err}");
+    let (code, _, err) = outcome(
+        vz_backup().args(["plan", "-l", "1", "--tz", "Mars/Olympus"]).write_stdin(BORG_LIST),
+    );
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = outcome(vz_backup().args(["verify", "-"]).write_stdin(BORG_LIST));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("borg archive list"), "{err}");
+}
+
+/// The real borg (when installed): a tiny repository, its `borg list
+/// --json` planned with `--semantics borg`, equal to `borg prune --dry-run
+/// --list` (archives around midnight in Berlin, where UTC's day differs).
+#[test]
+fn real_borg_list_plans_like_borg_prune() {
+    let version = Command::new("borg").arg("--version").output().unwrap_or_else(|e| {
+        panic!("borg not found ({e}): run scripts/test-deps.sh (apt-get install borgbackup)")
+    });
+    assert!(version.status.success());
+    let dir = tree(&[("src/a", "hello")]);
+    let repo = dir.path().join("repo");
+    let borg = |args: &[&str]| {
+        let out = Command::new("borg")
+            .args(args)
+            .current_dir(dir.path())
+            .env("BORG_REPO", &repo)
+            .env("BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "yes")
+            .env("BORG_BASE_DIR", dir.path().join("base"))
+            .env("TZ", "Europe/Berlin")
+            .stdin(Stdio::null())
+            .output()
+            .expect("borg runs");
+        assert!(out.status.success(), "borg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    borg(&["init", "-e", "none"]);
+    for (i, t) in [
+        "2025-03-28T12:00:00",
+        "2025-04-02T21:00:00",
+        "2025-04-03T23:00:00",
+        "2025-04-04T10:00:00",
+        "2025-04-04T22:30:00",
+        "2025-04-05T12:00:00",
+    ]
+    .iter()
+    .enumerate()
+    {
+        borg(&["create", "--timestamp", t, &format!("::a{i}"), "src"]);
+    }
+    let (list, _) = borg(&["list", "--json"]);
+    let (_, pruned) =
+        borg(&["prune", "--dry-run", "--list", "--keep-daily", "2", "--keep-weekly", "1"]);
+    let mut want: Vec<String> = pruned
+        .lines()
+        .filter_map(|l| l.strip_prefix("Would prune:"))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    want.sort();
+    let (code, out, err) = outcome(
+        vz_backup()
+            .args(["plan", "--semantics", "borg", "-d", "2", "-w", "1", "--tz", "Europe/Berlin"])
+            .args(["--now", "2025-04-06T00:00:00Z"])
+            .write_stdin(list),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let mut got: Vec<String> = json(&out)["remove"]
+        .as_array()
+        .expect("remove")
+        .iter()
+        .filter_map(|e| e["id"].as_str().map(str::to_string))
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "borg prune said:\n{pruned}");
+    assert!(!want.is_empty());
+}

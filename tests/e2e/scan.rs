@@ -155,6 +155,29 @@ fn standard_input_may_hold_several_reports_one_after_another() {
 }
 
 #[test]
+fn the_output_does_not_depend_on_input_order_and_a_report_twice_is_read_once() {
+    let run = |names: &[&str]| {
+        outcome(
+            vz_scan_merge()
+                .current_dir(example("scan"))
+                .args(names)
+                .args(["-o", "json", "--now", NOW]),
+        )
+    };
+    let (code, forward, _) = run(&["trivy.json", "grype.json", "snyk.json"]);
+    assert_eq!(code, Some(0));
+    let (_, backward, _) = run(&["snyk.json", "grype.json", "trivy.json"]);
+    assert_eq!(forward, backward, "same bytes for any input order");
+    let (code, twice, err) = run(&["trivy.json", "grype.json", "snyk.json", "grype.json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(twice, forward, "merging a report with itself changes nothing");
+    assert_eq!(
+        err,
+        "vz-scan-merge: grype.json document 1: the same report as one read before; read once\n"
+    );
+}
+
+#[test]
 fn every_output_format_renders_the_same_result() {
     for format in ["csv", "markdown", "table"] {
         let out = stdout_of(three().args(["-o", format]));

@@ -15,9 +15,17 @@ pub fn pretty_json(value: &impl serde::Serialize) -> String {
     s
 }
 
-/// Writes `value` to standard output as [`pretty_json`].
+/// Writes `value` to standard output as [`pretty_json`], serialised
+/// straight into a buffered writer: a large answer is not held in memory a
+/// second time. Serialising cannot fail once the value is built, so this is
+/// still all or nothing, short of a closed pipe.
 pub fn emit_json(value: &impl serde::Serialize) -> Result<(), Error> {
-    emit(pretty_json(value).as_bytes())
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("<stdout>", e))
 }
 
 /// Writes `bytes` to standard output and flushes.

@@ -14,6 +14,7 @@
 //! per group and writes one health document.
 
 pub mod borg;
+pub mod borg_list;
 pub mod check;
 pub mod hash;
 pub mod name;
@@ -155,7 +156,7 @@ inventory's group is the file's series) over the backups dated at or before
 
 Inputs: the same as plan (restic snapshots --json, whose summary sizes
 restic 0.17+ writes; a vz inventory; an S3 listing, grouped by the key's
-directory). The ledger has one JSON object per line: {\"group\", \"time\",
+directory; borg list --json, one group, its times placed in --tz). The ledger has one JSON object per line: {\"group\", \"time\",
 \"result\": \"success\"|\"failure\", \"id\"?, \"note\"?}; a line is about a group
 when its group is the group's name (its host, paths and tags, :-separated,
 as the document shows it), its host, one of its paths, or *.
@@ -201,8 +202,13 @@ group is refused (exit 1), as restic 0.17+ refuses it.
 --semantics borg follows borg prune 1.2 instead: rules run in turn and an
 archive kept by one rule is not counted by the next; --keep-last counts
 seconds; --keep-within (<n>H|d|w|m|y) counts back from now; buckets use the
-time zone of this process (TZ); --keep-tag and --keep-within-* do not exist;
+time zone --tz (default: TZ, the zone of this process); --keep-tag and --keep-within-* do not exist;
 there is one group unless --group-by says otherwise.
+
+Inputs: restic snapshots --json, a vz inventory (JSON or CSV), an S3
+listing, or borg list --json (ids are archive names; borg 1.2 writes local
+times without an offset: they are placed in --tz, default TZ, so run
+vz-backup in borg's zone or name it).
 
 Output (JSON): {groups: [{group: {host, paths, tags}, keep: [{id, time,
 reasons}], remove: [{id, time, reasons}]}], keep: [...], remove: [...]}; the
@@ -221,6 +227,8 @@ Examples:
       | jq -r '.remove[].id' | xargs -r restic forget
   vz-backup plan inventory.csv --keep-last 10 --group-by host -o table
   vz-backup plan inventory.json --semantics borg --keep-daily 7 --keep-weekly 4
+  borg list --json | vz-backup plan --semantics borg -d 7 -w 4 \
+      | jq -r '.remove[].id' | xargs -r -I{} borg delete ::{}
 
 Exit status:
   0  the plan was written
@@ -342,8 +350,9 @@ pub struct VerifyArgs {
 /// `vz-backup check`.
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// `restic snapshots --json` output, a vz inventory (JSON or CSV) or
-    /// `aws s3api list-objects-v2` output ("-" reads standard input)
+    /// `restic snapshots --json`, `borg list --json` or `aws s3api
+    /// list-objects-v2` output, or a vz inventory (JSON or CSV) ("-" reads
+    /// standard input)
     #[arg(value_name = "FILE", default_value = "-")]
     pub files: Vec<String>,
 
@@ -354,6 +363,11 @@ pub struct CheckArgs {
     /// Fail when a group's newest backup is older than DURATION (e.g. 26h)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub rpo: Option<std::time::Duration>,
+
+    /// The time zone of borg's wall-clock times (borg 1.2 writes them
+    /// without an offset) [default: TZ, the local zone]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 
     /// The expected interval between backups: hourly, daily, weekly, a
     /// duration (6h), auto (the median interval) or none
@@ -393,8 +407,8 @@ pub struct CheckArgs {
 /// `vz-backup plan`.
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
-    /// `restic snapshots --json` output or a vz inventory, JSON or CSV ("-"
-    /// reads standard input)
+    /// `restic snapshots --json` or `borg list --json` output, or a vz
+    /// inventory, JSON or CSV ("-" reads standard input)
     #[arg(value_name = "FILE", default_value = "-")]
     pub files: Vec<String>,
 
@@ -427,6 +441,12 @@ pub struct PlanArgs {
     /// Whose retention rules to follow
     #[arg(long, value_enum, value_name = "TOOL", default_value_t)]
     pub semantics: Semantics,
+
+    /// The time zone of borg's wall-clock times (borg 1.2 writes them
+    /// without an offset) and of --semantics borg's buckets [default: TZ,
+    /// the local zone]
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 /// Whose retention rules `plan` follows.
@@ -471,15 +491,20 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     }
 }
 
-fn run_scan(args: &ScanArgs, ctx: &Ctx) -> Result<Outcome, Error> {
-    let tz = match &args.tz {
-        None => jiff::tz::TimeZone::system(),
+/// `--tz`: the named zone, or the zone of the process.
+fn time_zone(tz: Option<&str>) -> Result<jiff::tz::TimeZone, Error> {
+    match tz {
+        None => Ok(jiff::tz::TimeZone::system()),
         Some(z) => jiff::tz::TimeZone::get(z).map_err(|e| {
             Error::usage(format!(
                 "--tz `{z}` is not a time zone (such as Europe/Berlin or UTC): {e}"
             ))
-        })?,
-    };
+        }),
+    }
+}
+
+fn run_scan(args: &ScanArgs, ctx: &Ctx) -> Result<Outcome, Error> {
+    let tz = time_zone(args.tz.as_deref())?;
     let opts = scan::Options {
         time_from_name: args.time_from_name.as_deref().map(name::TimePattern::parse).transpose()?,
         group_by_name: args.group_by_name.as_deref().map(name::GroupPattern::parse).transpose()?,
@@ -552,7 +577,8 @@ fn run_check(args: &CheckArgs, ctx: &Ctx) -> Result<Outcome, Error> {
         }
         None => None,
     };
-    let (snapshots, inputs) = read_inputs(&args.files, args.from)?;
+    let tz = time_zone(args.tz.as_deref())?;
+    let (snapshots, inputs) = read_inputs(&args.files, args.from, &tz)?;
     let now = ctx.now();
     let (groups, mut reasons) =
         check::check(&snapshots, ledger.as_ref().map(|l| l.2.as_slice()), &opts, now);
@@ -643,7 +669,8 @@ fn run_plan(args: &PlanArgs, ctx: &Ctx) -> Result<Outcome, Error> {
             ctx.warn(&w);
         }
     }
-    let snapshots = read_all(&args.files, args.from)?;
+    let tz = time_zone(args.tz.as_deref())?;
+    let snapshots = read_all(&args.files, args.from, &tz)?;
     let now = ctx.now();
     if snapshots.is_empty() {
         ctx.warn("no snapshots in the input: nothing to plan");
@@ -657,10 +684,7 @@ fn run_plan(args: &PlanArgs, ctx: &Ctx) -> Result<Outcome, Error> {
     }
     let plan = match &rules {
         Rules::Restic(p) => plan::plan(&snapshots, group_by, |g| plan::apply(g, p, now)),
-        Rules::Borg(p) => {
-            let tz = jiff::tz::TimeZone::system();
-            plan::plan(&snapshots, group_by, |g| borg::apply(g, p, now, &tz))
-        }
+        Rules::Borg(p) => plan::plan(&snapshots, group_by, |g| borg::apply(g, p, now, &tz)),
     };
     let refusals = refusals(&plan, args);
     if !refusals.is_empty() {
@@ -690,14 +714,19 @@ fn run_plan(args: &PlanArgs, ctx: &Ctx) -> Result<Outcome, Error> {
 }
 
 /// Reads every input; ids must be unique across them.
-fn read_all(files: &[String], from: snapshot::Source) -> Result<Vec<snapshot::Snapshot>, Error> {
-    read_inputs(files, from).map(|(all, _)| all)
+fn read_all(
+    files: &[String],
+    from: snapshot::Source,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Vec<snapshot::Snapshot>, Error> {
+    read_inputs(files, from, tz).map(|(all, _)| all)
 }
 
 /// [`read_all`], and what each input was (name, format, checksum, count).
 fn read_inputs(
     files: &[String],
     from: snapshot::Source,
+    tz: &jiff::tz::TimeZone,
 ) -> Result<(Vec<snapshot::Snapshot>, Vec<check::InputInfo>), Error> {
     let mut infos = Vec::with_capacity(files.len());
     let inputs: Vec<Input> = files.iter().map(|f| Input::from_arg(f)).collect();
@@ -710,13 +739,14 @@ fn read_inputs(
     let mut source = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let text = input.read_text()?;
-        let (format, read) = snapshot::read_detected(&text, &input.name(), from)?;
+        let (format, read) = snapshot::read_detected_in(&text, &input.name(), from, tz)?;
         infos.push(check::InputInfo {
             name: input.name(),
             format: match format {
                 snapshot::Source::Restic => "restic",
                 snapshot::Source::Csv => "csv",
                 snapshot::Source::S3 => "s3",
+                snapshot::Source::Borg => "borg",
                 _ => "inventory",
             },
             sha256: hash::hex(&sha2::Sha256::digest(text.as_bytes())),

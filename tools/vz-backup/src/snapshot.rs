@@ -22,6 +22,8 @@
 //!   separated by `;`.
 //! - `aws s3api list-objects-v2` output (an object with `Contents`, or the
 //!   bare array `--query Contents` prints): see [`crate::s3`].
+//! - `borg list --json` output (an object with `archives`): see
+//!   [`crate::borg_list`]; its wall-clock times are placed in `--tz`.
 //!
 //! Times are RFC 3339 with an offset (`2025-04-03T02:00:00+02:00`, `…Z`),
 //! with up to nine fraction digits.
@@ -219,6 +221,8 @@ pub enum Source {
     Csv,
     /// `aws s3api list-objects-v2` output
     S3,
+    /// `borg list --json` output (borg 1.2)
+    Borg,
 }
 
 /// The fields of an inventory entry, in the order CSV headers list them.
@@ -231,11 +235,22 @@ pub fn read(text: &str, name: &str, from: Source) -> Result<Vec<Snapshot>, Error
     read_detected(text, name, from).map(|(_, snapshots)| snapshots)
 }
 
-/// [`read`], and which reader the content (or `from`) chose.
+/// [`read`], and which reader the content (or `from`) chose; borg's wall
+/// clocks are placed in the time zone of the process (`TZ`).
 pub fn read_detected(
     text: &str,
     name: &str,
     from: Source,
+) -> Result<(Source, Vec<Snapshot>), Error> {
+    read_detected_in(text, name, from, &jiff::tz::TimeZone::system())
+}
+
+/// [`read_detected`], with borg's wall clocks placed in `tz` (`--tz`).
+pub fn read_detected_in(
+    text: &str,
+    name: &str,
+    from: Source,
+    tz: &jiff::tz::TimeZone,
 ) -> Result<(Source, Vec<Snapshot>), Error> {
     if text.trim().is_empty() {
         return Err(Error::Parse {
@@ -251,6 +266,7 @@ pub fn read_detected(
         Source::Inventory => read_inventory_json(text, name)?,
         Source::Csv => read_csv(text, name)?,
         Source::S3 => crate::s3::read(text, name)?.snapshots(),
+        Source::Borg => crate::borg_list::read(text, name, tz)?,
         Source::Auto => unreachable!("decided by detect"),
     };
     check_unique(&snapshots, text, name, from)?;
@@ -432,6 +448,9 @@ fn array_source(keys: &[String]) -> Source {
 
 /// What the keys of a top-level object say it is.
 fn object_source(keys: &[String]) -> Source {
+    if keys.iter().any(|k| k == "archives") && !keys.iter().any(|k| k == "backups") {
+        return Source::Borg;
+    }
     let s3 = keys.iter().any(|k| S3_LISTING.contains(&k.as_str()));
     if s3 && !keys.iter().any(|k| k == "backups") { Source::S3 } else { Source::Inventory }
 }
@@ -493,7 +512,7 @@ fn element_location(text: &str, name: &str, i: usize) -> Location {
 
 /// The location of the value (or key) at `path` in a JSON text, found by
 /// reparsing with locations; the input's start when not found.
-fn locate(text: &str, name: &str, path: &str, key: bool) -> Location {
+pub(crate) fn locate(text: &str, name: &str, path: &str, key: bool) -> Location {
     locate_exactly(text, name, path, key).unwrap_or_else(|| Location::at(name, 1, 1))
 }
 
@@ -905,6 +924,7 @@ fn check_unique(snapshots: &[Snapshot], text: &str, name: &str, from: Source) ->
                     // unless a cell holds a line break.
                     Location::at(name, i + 2, 1)
                 }
+                Source::Borg => crate::borg_list::name_location(text, name, i),
                 _ if text.trim_start().starts_with('{') => {
                     locate(text, name, &format!("backups[{i}].id"), false)
                 }

@@ -290,6 +290,13 @@ pub fn verify(opts: &Options, ctx: &Ctx) -> Result<(Report, Outcome), Error> {
                  restic check --read-data-subset N/T"
             )));
         }
+        Source::Borg => {
+            return Err(Error::usage(format!(
+                "{name} is a borg archive list, which names no files to re-read: verify a \
+                 vz inventory (vz-backup scan) or an S3 listing; for a borg repository, run \
+                 borg check --verify-data"
+            )));
+        }
         other => {
             let snapshots = snapshot::read(&text, &name, other)?;
             let root = if text.trim_start().starts_with('{') {

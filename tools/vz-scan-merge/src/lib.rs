@@ -234,6 +234,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
 
     let (reports, infos) = read_reports(&inputs, args.from, args.keep_going, ctx)?;
     let findings = merge::merge(&reports, &args.severity);
+    drop(reports); // the findings own what they need: peak memory stays near the input's size
     let today = ctx.now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let applied = ignore::apply(findings, &entries, &vex, today);
     for e in &applied.expired {
@@ -276,20 +277,25 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     } else {
         OutputFormat::Json
     });
+    // JSON, the largest, is serialised straight to stdout; the others are
+    // rendered whole first. Every error was found before this point.
     let text = match format {
-        OutputFormat::Json => vz::output::pretty_json(&merged),
+        OutputFormat::Json => None,
         OutputFormat::Sarif => {
             let rendered = report::sarif::render(&merged, args.category.as_deref());
             for n in &rendered.notes {
                 ctx.warn(n);
             }
-            rendered.text
+            Some(rendered.text)
         }
-        OutputFormat::Csv => report::csv::render(&merged)?,
-        OutputFormat::Markdown => report::markdown::render(&merged),
-        OutputFormat::Table => report::table::render(&merged, ctx.stdout_color),
+        OutputFormat::Csv => Some(report::csv::render(&merged)?),
+        OutputFormat::Markdown => Some(report::markdown::render(&merged)),
+        OutputFormat::Table => Some(report::table::render(&merged, ctx.stdout_color)),
     };
-    vz::output::emit(text.as_bytes())?;
+    match text {
+        None => vz::output::emit_json(&merged)?,
+        Some(text) => vz::output::emit(text.as_bytes())?,
+    }
     if let Some(level) = merged.gate.fail_on
         && !merged.gate.passed
     {
@@ -374,6 +380,25 @@ fn read_reports(
             Err(e) => return Err(e),
         }
     }
+    // The same report twice (a pipeline that collects it from two places)
+    // is read once, so merging a report with itself changes nothing.
+    let mut seen = std::collections::HashSet::new();
+    let mut again: Vec<String> = Vec::new();
+    docs.retain(|d| {
+        let fresh = seen.insert(d.text);
+        if !fresh {
+            again.push(format!("{} document {}", d.input, d.index));
+        }
+        fresh
+    });
+    match again.as_slice() {
+        [] => {}
+        [one] => ctx.note(&format!("{one}: the same report as one read before; read once")),
+        [first, ..] => ctx.note(&format!(
+            "{} documents were the same as reports read before ({first}, …); each was read once",
+            again.len()
+        )),
+    }
     let results = parse_parallel(&docs, from);
     let mut reports = Vec::new();
     let mut infos = Vec::new();
@@ -409,6 +434,9 @@ fn read_reports(
             Err(e) => return Err(e),
         }
     }
+    // Inputs in a stable order, so the output does not depend on the order
+    // they were named in.
+    infos.sort_by(|a, b| (&a.input, a.document).cmp(&(&b.input, b.document)));
     if failed > 0 && infos.is_empty() {
         return Err(Error::usage("no input could be read (see the warnings above)"));
     }
