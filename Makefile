@@ -60,7 +60,7 @@ install: build completions ## Install binaries, man pages and completions under 
 	done
 
 demo: ## Render the bundled examples for production, no cluster needed
-	$(CARGO) build --locked --bin vz-render
+	$(CARGO) build --locked --bin vz-render --bin vz-scan-merge
 	scripts/demo.sh target/debug
 
 security-gate: ## Merge scanner reports and gate: make security-gate REPORTS="trivy.json grype.json" [FAIL_ON=high] [IGNORE=file] [OUT=dir]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled examples, with no cluster: render production for
 # the Vektagraf app (blue-green) and the Veza platform (four services, canary),
-# show what would be applied, and show what vz-render refuses.
+# show what would be applied, show what vz-render refuses, and gate the image's
+# scanner reports with vz-scan-merge.
 #
 #   scripts/demo.sh [DIR-WITH-BINARIES]     (make demo passes target/release)
 set -euo pipefail
@@ -45,3 +46,14 @@ sed 's/^/   /' "$out/stderr"
 printf '   exit %s, %s bytes on stdout\n' "$code" "$(wc -c <"$out/stdout")"
 
 say "Apply it with:  VEKTAGRAF_ACTIVE_COLOR=blue vz-render prod -f examples/vektagraf/vz.yaml | kubectl apply -f -"
+
+merge=$bin/vz-scan-merge
+if [ -x "$merge" ]; then
+    say "Before it ships: Trivy, Grype and Snyk on the image, merged into one gate (vz-scan-merge)"
+    set +e
+    (cd examples/scan && "../../$merge" trivy.json grype.json snyk.json --ignore-file .vz-ignore.yaml \
+        --fail-on high --color never -o table) 2>&1 | sed 's/^/   /'
+    code=${PIPESTATUS[0]}
+    set -e
+    printf '   exit %s (1: the gate failed: findings at or above high that no one has accepted)\n' "$code"
+fi

@@ -71,8 +71,8 @@ fn every_real_report_parses_and_the_malformed_one_is_named() {
         } else {
             assert!(total > 0, "{rel}: no findings");
         }
-        // --keep-going merges the malformed file's neighbours.
     }
+    // --keep-going merges the malformed file's neighbours.
     let (code, out, err) = outcome(
         vz_scan_merge()
             .arg(dir.join(MALFORMED))
@@ -177,8 +177,7 @@ fn node_demo_grype_json_grype_sarif_and_trivy_sarif_agree_on_301_and_snyk_adds_2
         .map(|f| f["records"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(total_records, 903 + snyk_records as u64);
-    // Sources disagree: Grype's Negligible against Trivy's LOW is one level? No: both are low.
-    // Snyk's distro "low" against NVD-rated scanners is listed.
+    // The scanners rate many of them differently (Snyk follows Debian, Grype's SARIF takes the highest CVSS).
     assert!(!four["disagreements"].as_array().expect("disagreements").is_empty());
 }
 
