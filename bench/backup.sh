@@ -34,27 +34,15 @@ FILE_MB=${FILE_MB:-32}
 TARGET_PLAN_S=2     # (a)
 TARGET_RATIO=1.0    # (b) scan MB/s / sha256sum MB/s
 
-die() {
-    printf 'bench: error: %s\n' "$*" >&2
-    exit 1
-}
-log() { printf 'bench: %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 cd "$ROOT"
 mkdir -p "$OUT"
 command -v hyperfine >/dev/null 2>&1 || "$ROOT/scripts/bench-deps.sh" >&2
-for tool in hyperfine jq sha256sum; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install $tool)"
-done
+need hyperfine jq sha256sum
 
-if [ -n "${VZ_BACKUP:-}" ]; then
-    VZ=$VZ_BACKUP
-else
-    log "cargo build --release --bin vz-backup"
-    cargo build --release --quiet --bin vz-backup >&2
-    VZ=$ROOT/target/release/vz-backup
-fi
-[ -x "$VZ" ] || die "no vz-backup binary at $VZ"
+vz_binary vz-backup
 
 # (a) the inventory
 INV=$OUT/backup-${SNAPSHOTS}.json

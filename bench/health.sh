@@ -44,11 +44,8 @@ SERVERS_MAX_MS=400           # 200 concurrent requests answered by the servers w
 RSS_AT_ROUND=100             # the first memory sample is the one at or after this round
 SAMPLE_S=0.05                # memory sampling period
 
-die() {
-    printf 'bench: error: %s\n' "$*" >&2
-    exit 1
-}
-log() { printf 'bench: %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 cd "$ROOT"
 mkdir -p "$OUT"
@@ -57,19 +54,10 @@ mkdir -p "$OUT"
 # Dependencies and the binary.
 # ---------------------------------------------------------------------------
 command -v hyperfine >/dev/null 2>&1 || "$ROOT/scripts/bench-deps.sh" >&2
-for tool in hyperfine jq curl python3; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install $tool)"
-done
+need hyperfine jq curl python3
 [ -r /proc/self/status ] || die "no /proc/PID/status to read VmRSS from (Linux only)"
 
-if [ -n "${VZ_HEALTH:-}" ]; then
-    VZ=$VZ_HEALTH
-else
-    log "cargo build --release --bin vz-health"
-    cargo build --release --quiet --bin vz-health >&2
-    VZ=$ROOT/target/release/vz-health
-fi
-[ -x "$VZ" ] || die "no vz-health binary at $VZ"
+vz_binary vz-health
 vz_version=$("$VZ" --version | head -n 1) || die "$VZ --version failed"
 
 # ---------------------------------------------------------------------------

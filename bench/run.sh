@@ -28,11 +28,8 @@ TARGET_SCALE_MS=500    # (b) 4,000 objects under this
 TARGET_VERSION_MS=2    # (c) --version at most this
 TARGET_REJECT_MS=1000  # (d) an alias bomb and 10,000-deep nesting are refused within this
 
-die() {
-    printf 'bench: error: %s\n' "$*" >&2
-    exit 1
-}
-log() { printf 'bench: %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 cd "$ROOT"
 mkdir -p "$OUT"
@@ -41,16 +38,9 @@ mkdir -p "$OUT"
 # Dependencies and the binary.
 # ---------------------------------------------------------------------------
 "$ROOT/scripts/bench-deps.sh" >&2
-command -v jq >/dev/null 2>&1 || die "jq not found (apt-get install jq)"
+need jq
 
-if [ -n "${VZ_RENDER:-}" ]; then
-    VZ=$VZ_RENDER
-else
-    log "cargo build --release --bin vz-render"
-    cargo build --release --quiet --bin vz-render >&2
-    VZ=$ROOT/target/release/vz-render
-fi
-[ -x "$VZ" ] || die "no vz-render binary at $VZ"
+vz_binary vz-render
 
 # ---------------------------------------------------------------------------
 # Inputs.

@@ -35,28 +35,16 @@ TARGET_MBPS=250    # (a)
 TARGET_RATIO=10    # (b)
 TARGET_MEM_X=2     # (c) peak memory / input size
 
-die() {
-    printf 'bench: error: %s\n' "$*" >&2
-    exit 1
-}
-log() { printf 'bench: %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 cd "$ROOT"
 mkdir -p "$OUT"
 command -v hyperfine >/dev/null 2>&1 || "$ROOT/scripts/bench-deps.sh" >&2
-for tool in hyperfine jq python3; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install $tool)"
-done
+need hyperfine jq python3
 [ -d "$SCANS" ] || die "no scanner reports at $SCANS (the shared fixtures sit beside the repository)"
 
-if [ -n "${VZ_SCAN_MERGE:-}" ]; then
-    VZ=$VZ_SCAN_MERGE
-else
-    log "cargo build --release --bin vz-scan-merge"
-    cargo build --release --quiet --bin vz-scan-merge >&2
-    VZ=$ROOT/target/release/vz-scan-merge
-fi
-[ -x "$VZ" ] || die "no vz-scan-merge binary at $VZ"
+vz_binary vz-scan-merge
 
 STREAM=$OUT/scan-stream.json
 mapfile -t FILES < <(find "$SCANS" -type f \( -name '*.json' -o -name '*.sarif' \) ! -name 'dd-legacy-v1-lang-mix.json' | sort)

@@ -23,21 +23,13 @@ fn scans() -> Option<PathBuf> {
 }
 
 fn all_reports(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walkdir(dir)
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
         .into_iter()
+        .filter_map(Result::ok)
+        .map(walkdir::DirEntry::into_path)
         .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "sarif"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let p = entry.path();
-        if p.is_dir() { out.extend(walkdir(&p)) } else { out.push(p) }
-    }
-    out
+        .collect()
 }
 
 const MALFORMED: &str = "trivy/dd-legacy-v1-lang-mix.json";

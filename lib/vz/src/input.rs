@@ -70,6 +70,16 @@ fn text_from_bytes(bytes: Vec<u8>, name: &str) -> Result<String, Error> {
     Ok(text)
 }
 
+/// serde_json's message without the ` at line L column C` it appends: every
+/// tool reports the location itself, as `FILE:LINE:COLUMN:`.
+pub fn json_message(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    }
+}
+
 /// The syntax of a text, from its first meaningful character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
@@ -190,11 +200,7 @@ fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)
                 out.push((v, line, column));
             }
             Some(Err(e)) => {
-                let message = e.to_string();
-                let message = match message.find(" at line ") {
-                    Some(i) => message[..i].to_string(),
-                    None => message,
-                };
+                let message = json_message(&e);
                 return Err(Error::Parse { at: Location::at(name, e.line(), e.column()), message });
             }
         }

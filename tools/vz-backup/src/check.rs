@@ -170,10 +170,7 @@ fn ledger_error(
     name: &str,
 ) -> Error {
     use serde_json::error::Category;
-    let mut message = inner.to_string();
-    if let Some(i) = message.rfind(" at line ") {
-        message.truncate(i);
-    }
+    let mut message = vz::input::json_message(inner);
     let mut column = inner.column().max(1);
     let path = if path == "." { String::new() } else { path.to_string() };
     match inner.classify() {

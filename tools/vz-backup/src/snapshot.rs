@@ -735,11 +735,7 @@ fn json_error(e: &serde_json::Error, path: &str, name: &str) -> Error {
     use serde_json::error::Category;
     // serde_json says column 0 at the start of an empty last line.
     let at = Location::at(name, e.line(), e.column().max(1));
-    let message = e.to_string();
-    let message = match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message,
-    };
+    let message = vz::input::json_message(e);
     match e.classify() {
         Category::Eof => {
             Error::Parse { at, message: format!("{message} (the input is cut short)") }

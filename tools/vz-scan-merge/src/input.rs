@@ -88,7 +88,7 @@ impl<'a> Doc<'a> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let at = self.locate(inner.line(), inner.column());
-            let message = strip_position(&inner.to_string());
+            let message = vz::input::json_message(&inner);
             if path == "." || path.is_empty() {
                 Error::Parse { at, message }
             } else {
@@ -115,13 +115,6 @@ impl<'a> Doc<'a> {
     }
 }
 
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
-
 /// Splits an input's text into its JSON documents. Whitespace between
 /// documents is allowed; anything else (broken or truncated JSON, text that
 /// is not JSON) is an error at its line and column. An input with no
@@ -143,7 +136,7 @@ pub fn split<'a>(text: &'a str, input: &'a str) -> Result<Vec<Doc<'a>>, Error> {
             Some(Err(e)) => {
                 return Err(Error::Parse {
                     at: Location::at(input, e.line(), e.column()),
-                    message: format!("not valid JSON: {}", strip_position(&e.to_string())),
+                    message: format!("not valid JSON: {}", vz::input::json_message(&e)),
                 });
             }
         }

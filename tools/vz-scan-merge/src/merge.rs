@@ -263,10 +263,10 @@ pub fn merge(reports: &[Report], policy: &Policy) -> Vec<Finding> {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (slot, &i) in members.iter().enumerate() {
             for id in &raws[i].1.ids {
-                match seen.get(&normalize_id(id)) {
-                    Some(&other) => uf.union(slot, other),
-                    None => {
-                        seen.insert(normalize_id(id), slot);
+                match seen.entry(normalize_id(id)) {
+                    std::collections::hash_map::Entry::Occupied(o) => uf.union(slot, *o.get()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(slot);
                     }
                 }
             }
