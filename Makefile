@@ -5,10 +5,10 @@ SHELL := bash
 
 CARGO ?= cargo
 PREFIX ?= /usr/local
-TOOLS := vz-render vz-health vz-switch vz-scan-merge vz-backup
+TOOLS := vz-render vz-health vz-switch vz-scan-merge vz-backup vz-comply
 RELEASE := target/release
 
-.PHONY: help build test test-deps lint fmt bench man completions install demo security-gate backup-check verify-deployment deploy-blue-green canary rollback fuzz-check clean
+.PHONY: help build test test-deps lint fmt bench man completions install demo security-gate comply backup-check verify-deployment deploy-blue-green canary rollback fuzz-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,7 +60,7 @@ install: build completions ## Install binaries, man pages and completions under 
 	done
 
 demo: ## Render the bundled examples for production, no cluster needed
-	$(CARGO) build --locked --bin vz-render --bin vz-scan-merge
+	$(CARGO) build --locked --bin vz-render --bin vz-scan-merge --bin vz-comply
 	scripts/demo.sh target/debug
 
 security-gate: ## Merge scanner reports and gate: make security-gate REPORTS="trivy.json grype.json" [FAIL_ON=high] [IGNORE=file] [OUT=dir]
@@ -68,6 +68,13 @@ security-gate: ## Merge scanner reports and gate: make security-gate REPORTS="tr
 	$(CARGO) build --release --locked --quiet --bin vz-scan-merge
 	VZ_SCAN_MERGE=$(RELEASE)/vz-scan-merge scripts/security-gate.sh --fail-on $(or $(FAIL_ON),high) \
 	  $(if $(IGNORE),--ignore "$(IGNORE)") $(if $(BASELINE),--baseline "$(BASELINE)") $(if $(OUT),--out "$(OUT)") $(REPORTS)
+
+comply: ## Render and check in one pipeline: make comply ENV=production [DIR=examples/veza] [FRAMEWORK=pci,gdpr] [FAIL_ON=failed] [WAIVERS=file]
+	@test -n "$(ENV)" || { echo 'usage: make comply ENV=production [DIR=examples/veza] [FRAMEWORK=pci,gdpr] [FAIL_ON=failed|warning] [WAIVERS=file] [OUTPUT=table]' >&2; exit 2; }
+	$(CARGO) build --release --locked --quiet --bin vz-render --bin vz-comply
+	cd $(or $(DIR),examples/veza) && $(CURDIR)/$(RELEASE)/vz-render $(ENV) | $(CURDIR)/$(RELEASE)/vz-comply - \
+	  --environment $(ENV) --fail-on $(or $(FAIL_ON),failed) -o $(or $(OUTPUT),table) \
+	  $(if $(FRAMEWORK),--framework $(FRAMEWORK)) $(if $(WAIVERS),--waivers $(abspath $(WAIVERS)))
 
 backup-check: ## Nightly backup check: make backup-check DIR=/var/backups/pg OUT=dir [RPO=1h] [DELETE=1]
 	@test -n "$(DIR)" -a -n "$(OUT)" || { echo 'usage: make backup-check DIR=/var/backups/pg OUT=/var/lib/vz/pg [RPO=1h] [PATTERN=%Y%m%d_%H%M%S] [DELETE=1]' >&2; exit 2; }

@@ -2,7 +2,8 @@
 # The main job on the bundled examples, with no cluster: render production for
 # the Vektagraf app (blue-green) and the Veza platform (four services, canary),
 # show what would be applied, show what vz-render refuses, and gate the image's
-# scanner reports with vz-scan-merge.
+# scanner reports with vz-scan-merge, and check the rendered manifests with
+# vz-comply.
 #
 #   scripts/demo.sh [DIR-WITH-BINARIES]     (make demo passes target/release)
 set -euo pipefail
@@ -44,6 +45,12 @@ code=$?
 set -e
 sed 's/^/   /' "$out/stderr"
 printf '   exit %s, %s bytes on stdout\n' "$code" "$(wc -c <"$out/stdout")"
+
+comply=$bin/vz-comply
+if [ -x "$comply" ]; then
+    say "Compliance of what would be applied: vz-render production | vz-comply --framework pci,gdpr"
+    "$comply" "$out/veza.yaml" --environment production --framework pci,gdpr --color never -o table | sed 's/^/   /'
+fi
 
 say "Apply it with:  VEKTAGRAF_ACTIVE_COLOR=blue vz-render prod -f examples/vektagraf/vz.yaml | kubectl apply -f -"
 

@@ -4,12 +4,13 @@
 use crate::common::{hermetic, root, stdout_of, vz_render};
 
 /// Every tool binary: name and path.
-const TOOLS: [(&str, &str); 5] = [
+const TOOLS: [(&str, &str); 6] = [
     ("vz-render", env!("CARGO_BIN_EXE_vz-render")),
     ("vz-health", env!("CARGO_BIN_EXE_vz-health")),
     ("vz-switch", env!("CARGO_BIN_EXE_vz-switch")),
     ("vz-scan-merge", env!("CARGO_BIN_EXE_vz-scan-merge")),
     ("vz-backup", env!("CARGO_BIN_EXE_vz-backup")),
+    ("vz-comply", env!("CARGO_BIN_EXE_vz-comply")),
 ];
 
 #[test]

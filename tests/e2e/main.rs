@@ -6,6 +6,7 @@ mod backup_plan;
 mod backup_scan;
 mod cli;
 mod common;
+mod comply;
 mod conformance;
 mod health;
 mod health_http;

@@ -121,6 +121,69 @@ impl Document {
     }
 }
 
+impl Document {
+    /// The document (or the value at `path` inside it) as a typed value.
+    /// A mismatch is an [`Error::Invalid`] at the offending value's line and
+    /// column with its path (`waivers[2].expires`); an unknown field (with
+    /// `#[serde(deny_unknown_fields)]`) names the near miss.
+    pub fn typed<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        let value =
+            if path.is_empty() { Some(&self.value) } else { crate::path::get(&self.value, path) };
+        let value = value.cloned().unwrap_or(Value::Null);
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let mut at_path = path.to_string();
+            for segment in e.path().iter() {
+                at_path = match segment {
+                    serde_path_to_error::Segment::Seq { index } => {
+                        crate::path::index(&at_path, *index)
+                    }
+                    serde_path_to_error::Segment::Map { key } => crate::path::key(&at_path, key),
+                    serde_path_to_error::Segment::Enum { variant } => {
+                        crate::path::key(&at_path, variant)
+                    }
+                    serde_path_to_error::Segment::Unknown => at_path,
+                };
+            }
+            let inner = e.into_inner().to_string();
+            let (message, suggestion, key) = unknown_field(&inner);
+            // serde_path_to_error's path may already end at the unknown key.
+            let ends_at_key = |k: &str| {
+                crate::path::parent(&at_path).map(|p| crate::path::key(p, k)).as_deref()
+                    == Some(at_path.as_str())
+            };
+            let at_path = match &key {
+                Some(k) if !ends_at_key(k) => crate::path::key(&at_path, k),
+                _ => at_path,
+            };
+            Error::Invalid {
+                at: self.locate(&at_path, key.is_some()),
+                path: at_path,
+                message,
+                suggestion,
+            }
+        })
+    }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" as a message, the
+/// near miss and the field's name.
+fn unknown_field(message: &str) -> (String, Option<String>, Option<String>) {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return (message.to_string(), None, None);
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return (message.to_string(), None, None);
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let suggestion = crate::error::suggest(field, candidates.iter().copied());
+    let message = if candidates.is_empty() {
+        "unknown field".to_string()
+    } else {
+        format!("unknown field (expected one of {})", candidates.join(", "))
+    };
+    (message, suggestion, Some(field.to_string()))
+}
+
 /// Whether to record the location of every key and value (for messages that
 /// point into a user's file) or only of each document (faster).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //! - [`merge`], [`subst`], [`scalar`], [`path`]: layering configuration.
 //! - [`duration`]: `30s`, `5m`, `1h30m`.
 //! - [`color`]: colour decided once per stream.
+//! - [`secret`]: secrets told from references by name and value.
 
 pub mod cli;
 pub mod color;
@@ -20,6 +21,7 @@ pub mod merge;
 pub mod output;
 pub mod path;
 pub mod scalar;
+pub mod secret;
 pub mod subst;
 pub mod yaml;
 

@@ -119,9 +119,50 @@ pub fn join(segments: &[Segment]) -> String {
     })
 }
 
+/// The value at `path` inside `value`, if there is one.
+pub fn get<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    parse(path).ok()?.iter().try_fold(value, |v, s| match s {
+        Segment::Key(k) => v.get(k.as_str()),
+        Segment::Index(i) => v.get(*i),
+    })
+}
+
+/// A JSON pointer (`/spec/containers/0/image`, RFC 6901) as a path
+/// (`spec.containers[0].image`); digits index lists in `value`, which the
+/// pointer is read against.
+pub fn from_pointer(value: &serde_json::Value, pointer: &str) -> String {
+    let mut path = String::new();
+    let mut at = Some(value);
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        match (at, token.parse::<usize>()) {
+            (Some(serde_json::Value::Array(items)), Ok(i)) => {
+                path = index(&path, i);
+                at = items.get(i);
+            }
+            (v, _) => {
+                at = v.and_then(|v| v.get(token.as_str()));
+                path = key(&path, &token);
+            }
+        }
+    }
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pointers_become_paths() {
+        let v =
+            serde_json::json!({"spec": {"containers": [{"image": "a"}]}, "m": {"0": {"a/b": 1}}});
+        assert_eq!(from_pointer(&v, "/spec/containers/0/image"), "spec.containers[0].image");
+        assert_eq!(from_pointer(&v, "/m/0/a~1b"), "m.0.a/b");
+        assert_eq!(from_pointer(&v, ""), "");
+        assert_eq!(get(&v, "spec.containers[0].image"), Some(&serde_json::json!("a")));
+        assert_eq!(get(&v, "spec.nope"), None);
+    }
 
     #[test]
     fn builds_and_parses_paths() {

@@ -6,29 +6,8 @@ use crate::model::{Provider, StrategyType, Values};
 use serde_json::Value;
 use vz::{Error, Location};
 
-/// Names that hold secrets when they hold a value (`DB_PASSWORD`, `apiKey`).
-pub fn looks_secret(name: &str) -> bool {
-    let n = name.to_ascii_lowercase().replace(['-', '.'], "_");
-    let reference = ["_ref", "ref", "_file", "file", "_path", "path", "_name", "name", "_env"]
-        .iter()
-        .any(|s| n.ends_with(s));
-    let secretish = [
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "apikey",
-        "api_key",
-        "private_key",
-        "privatekey",
-        "credential",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
-        || n.ends_with("_key")
-        || n == "key";
-    secretish && !reference
-}
+use vz::secret::is_placeholder;
+pub use vz::secret::looks_secret;
 
 /// Checks the merged, typed values; every problem is reported at once.
 pub fn check(
@@ -184,37 +163,6 @@ fn secrets_in_config(v: &Value, path: &str, problem: &mut dyn FnMut(String, Stri
     }
 }
 
-/// Empty, or a `${NAME}` the application expands itself (written `$${NAME}`
-/// in the spec): not a secret value.
-fn is_placeholder(s: &str) -> bool {
-    s.is_empty() || (s.starts_with("${") && s.ends_with('}') && !s[2..].contains('$'))
-}
-
 fn json_name<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_names() {
-        for n in [
-            "DB_PASSWORD",
-            "JWT_SECRET",
-            "API_KEY",
-            "apiKey",
-            "GITHUB_TOKEN",
-            "privateKey",
-            "ENCRYPTION_KEY",
-        ] {
-            assert!(looks_secret(n), "{n}");
-        }
-        for n in
-            ["LOG_LEVEL", "PASSWORD_FILE", "secretName", "jwtSecretRef", "KEYCLOAK_URL", "monkey"]
-        {
-            assert!(!looks_secret(n), "{n}");
-        }
-    }
 }

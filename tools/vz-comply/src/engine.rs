@@ -1,0 +1,261 @@
+//! Every rule on every object: the catalogue of rules, the evaluation, and
+//! the waivers applied to what it finds.
+
+use crate::frameworks::Frameworks;
+use crate::model::{Evaluation, ObjectRef, RuleInfo, Status, Violation};
+use crate::object::{Locators, Object};
+use crate::report::{Skipped, WaiverAudit};
+use crate::rules::app::AppRule;
+use crate::rules::custom::CustomRule;
+use crate::rules::k8s::{self, Context, K8sRule};
+use crate::rules::{Verdict, app};
+use crate::waiver::Waiver;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A rule of any origin.
+#[derive(Debug)]
+pub enum Rule {
+    /// Built-in Kubernetes rule.
+    K8s(K8sRule),
+    /// Built-in application configuration rule.
+    App(AppRule),
+    /// A rule from a `--rules` file.
+    Custom(CustomRule),
+}
+
+impl Rule {
+    /// What outputs say about the rule.
+    pub fn info(&self) -> &RuleInfo {
+        match self {
+            Rule::K8s(r) => &r.info,
+            Rule::App(r) => &r.info,
+            Rule::Custom(r) => &r.info,
+        }
+    }
+
+    fn info_mut(&mut self) -> &mut RuleInfo {
+        match self {
+            Rule::K8s(r) => &mut r.info,
+            Rule::App(r) => &mut r.info,
+            Rule::Custom(r) => &mut r.info,
+        }
+    }
+
+    fn evaluate(&self, ctx: &Context<'_>, object: &Object) -> Option<Verdict> {
+        match self {
+            Rule::K8s(r) => r.check(ctx, object),
+            Rule::App(r) => object.config.then(|| r.check(object)),
+            Rule::Custom(r) => r.applies(object).then(|| r.check(object, ctx.locators)),
+        }
+    }
+}
+
+/// The rules of a run, in id order, each with the framework controls it
+/// serves.
+#[derive(Debug)]
+pub struct Catalog {
+    /// The rules.
+    pub rules: Vec<Rule>,
+}
+
+impl Catalog {
+    /// The built-in rules plus `custom`; each rule's controls come from
+    /// `frameworks` (custom rules' own `frameworks:` are added to it).
+    pub fn new(custom: Vec<CustomRule>, frameworks: &mut Frameworks) -> Catalog {
+        let mut rules: Vec<Rule> = k8s::builtin().into_iter().map(Rule::K8s).collect();
+        rules.extend(app::builtin().into_iter().map(Rule::App));
+        for r in &custom {
+            frameworks.add_custom(&r.info.id, &r.info.controls);
+        }
+        rules.extend(custom.into_iter().map(Rule::Custom));
+        for r in &mut rules {
+            let controls = frameworks.controls_for(&r.info().id);
+            r.info_mut().controls = controls;
+        }
+        rules.sort_by(|a, b| a.info().id.cmp(&b.info().id));
+        Catalog { rules }
+    }
+
+    /// Whether a rule has this id.
+    pub fn known(&self, id: &str) -> bool {
+        self.rules.binary_search_by(|r| r.info().id.as_str().cmp(id)).is_ok()
+    }
+
+    /// Keeps only the rules whose ids are in `ids`.
+    pub fn retain(&mut self, ids: &BTreeSet<String>) {
+        self.rules.retain(|r| ids.contains(&r.info().id));
+    }
+
+    /// Every rule's description, in id order.
+    pub fn infos(&self) -> Vec<RuleInfo> {
+        self.rules.iter().map(|r| r.info().clone()).collect()
+    }
+}
+
+/// What evaluating the catalogue on the objects gave.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// One result per rule and object it applies to, in input order.
+    pub results: Vec<Evaluation>,
+    /// Objects no rule applies to, by kind.
+    pub skipped: Vec<Skipped>,
+    /// Waivers that expired or accept nothing.
+    pub waivers: WaiverAudit,
+}
+
+/// Evaluates every rule on every object and applies the waivers (file
+/// waivers, then each object's annotation) live on `today`.
+pub fn evaluate(
+    catalog: &Catalog,
+    objects: &[Object],
+    ctx: &Context<'_>,
+    waivers: &[Waiver],
+    today: jiff::civil::Date,
+) -> Outcome {
+    let mut used = vec![false; waivers.len()];
+    let mut skipped: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut audit = WaiverAudit::default();
+    let mut results = Vec::new();
+    for object in objects {
+        let mut any = false;
+        let own = object_waivers(object, catalog);
+        let mut own_used = vec![false; own.len()];
+        let reference = object.reference();
+        for rule in &catalog.rules {
+            let Some(verdict) = rule.evaluate(ctx, object) else { continue };
+            any = true;
+            let info = rule.info();
+            let mut result = result(info, &reference, object, verdict);
+            if matches!(result.status, Status::Failed | Status::Warning) {
+                let pick = waivers
+                    .iter()
+                    .position(|w| {
+                        w.rule == info.id && !w.expired(today) && w.selector.matches(object)
+                    })
+                    .map(|i| (i, false))
+                    .or_else(|| {
+                        own.iter()
+                            .position(|w| w.rule == info.id && !w.expired(today))
+                            .map(|i| (i, true))
+                    });
+                match pick {
+                    Some((i, false)) => {
+                        used[i] = true;
+                        result.waiver = Some(waivers[i].applied());
+                        result.status = Status::Waived;
+                    }
+                    Some((i, true)) => {
+                        own_used[i] = true;
+                        result.waiver = Some(own[i].applied());
+                        result.status = Status::Waived;
+                    }
+                    None => {}
+                }
+            }
+            results.push(result);
+        }
+        for (w, used) in own.iter().zip(own_used) {
+            if w.expired(today) {
+                audit.expired.push(w.info());
+            } else if !used {
+                audit.unused.push(w.info());
+            }
+        }
+        if !any && !object.config && !is_known_kind(object) {
+            *skipped.entry((object.api_version.clone(), object.kind.clone())).or_default() += 1;
+        }
+    }
+    for (w, used) in waivers.iter().zip(used) {
+        if w.expired(today) {
+            audit.expired.push(w.info());
+        } else if !used {
+            audit.unused.push(w.info());
+        }
+    }
+    let skipped = skipped
+        .into_iter()
+        .map(|((api_version, kind), count)| Skipped { api_version, kind, count })
+        .collect();
+    Outcome { results, skipped, waivers: audit }
+}
+
+/// Kubernetes' own kinds that no rule is about (a Namespace, a ClusterRole):
+/// not "skipped", since there is nothing a rule could miss in them.
+fn is_known_kind(object: &Object) -> bool {
+    const KINDS: &[&str] = &[
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+        "StorageClass",
+        "PersistentVolume",
+        "CustomResourceDefinition",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "APIService",
+        "CSIDriver",
+        "CSINode",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "Node",
+        "Lease",
+        "Event",
+        "EndpointSlice",
+        "PodSecurityPolicy",
+        "VolumeAttachment",
+        "CertificateSigningRequest",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+    ];
+    let group = object.group();
+    let kubernetes = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
+    kubernetes && KINDS.contains(&object.kind.as_str())
+}
+
+/// An object's annotation waivers. A malformed annotation was refused when
+/// the objects were read ([`check_annotations`]), so errors cannot happen
+/// here.
+fn object_waivers(object: &Object, catalog: &Catalog) -> Vec<Waiver> {
+    crate::waiver::from_annotation(object, &|id| catalog.known(id)).unwrap_or_default()
+}
+
+/// Refuses malformed `vz.dev/waive` annotations (exit 2), every one at once.
+pub fn check_annotations(objects: &[Object], catalog: &Catalog) -> Result<(), vz::Error> {
+    let errors: Vec<vz::Error> = objects
+        .iter()
+        .filter_map(|o| crate::waiver::from_annotation(o, &|id| catalog.known(id)).err())
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(vz::Error::many(errors)) }
+}
+
+fn result(info: &RuleInfo, object: &ObjectRef, o: &Object, verdict: Verdict) -> Evaluation {
+    let (status, violations, note): (Status, Vec<Violation>, Option<String>) = match verdict {
+        Verdict::NotApplicable(why) => (Status::NotApplicable, Vec::new(), Some(why)),
+        Verdict::Passed => (Status::Passed, Vec::new(), None),
+        Verdict::Violations(v) => (info.level.status(), v, None),
+        Verdict::Warnings(v) => (Status::Warning, v, None),
+        Verdict::Error(why) => (Status::Error, Vec::new(), Some(why)),
+    };
+    Evaluation {
+        rule: info.id.clone(),
+        object: object.clone(),
+        status,
+        violations,
+        note,
+        waiver: None,
+        at: o.doc.at.clone(),
+    }
+}
+
+/// Builds the context rules see.
+pub fn context<'a>(
+    objects: &'a [Object],
+    locators: &'a Locators,
+    environment: Option<&'a str>,
+) -> Context<'a> {
+    Context::new(objects, locators, environment)
+}

@@ -1,0 +1,4 @@
+//! The `vz-comply` binary: all of it is in the `vz_comply` crate.
+fn main() -> std::process::ExitCode {
+    vz::cli::main(vz_comply::run)
+}

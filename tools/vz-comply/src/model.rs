@@ -1,0 +1,237 @@
+//! The vocabulary every part shares: severities, statuses, rules, the
+//! objects checked and the result of checking one rule on one object.
+
+use serde::{Deserialize, Serialize};
+use vz::Location;
+
+/// How much a rule's violation matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Hygiene.
+    Low,
+    /// Weakens a defence.
+    Medium,
+    /// Opens a path to the node, the data or other workloads.
+    High,
+    /// Gives the node away.
+    Critical,
+}
+
+impl Severity {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// The status of one rule on one object, and of a whole run (the worst).
+///
+/// Ordered from best to worst; `waived` and `not-applicable` count as
+/// `passed` for the overall status and the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The rule does not apply to this object (a PDB rule on a single
+    /// replica, a production rule outside production).
+    NotApplicable,
+    /// The object meets the rule.
+    Passed,
+    /// The object breaks the rule, and a live waiver accepts it.
+    Waived,
+    /// The object breaks a rule whose violations are warnings.
+    Warning,
+    /// The object breaks the rule.
+    Failed,
+    /// The rule could not be evaluated (a value of the wrong type).
+    Error,
+}
+
+impl Status {
+    /// Every status, best first.
+    pub const ALL: [Status; 6] = [
+        Status::NotApplicable,
+        Status::Passed,
+        Status::Waived,
+        Status::Warning,
+        Status::Failed,
+        Status::Error,
+    ];
+
+    /// The name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotApplicable => "not-applicable",
+            Status::Passed => "passed",
+            Status::Waived => "waived",
+            Status::Warning => "warning",
+            Status::Failed => "failed",
+            Status::Error => "error",
+        }
+    }
+
+    /// What the status counts as in the overall status: `waived` and
+    /// `not-applicable` are `passed`.
+    pub fn effective(self) -> Status {
+        match self {
+            Status::NotApplicable | Status::Waived => Status::Passed,
+            s => s,
+        }
+    }
+}
+
+/// What a violation of a rule yields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// `failed`.
+    #[default]
+    Failed,
+    /// `warning`.
+    Warning,
+}
+
+impl Level {
+    /// The status a violation gets.
+    pub fn status(self) -> Status {
+        match self {
+            Level::Failed => Status::Failed,
+            Level::Warning => Status::Warning,
+        }
+    }
+}
+
+/// Where a rule comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// A built-in Kubernetes rule (`VZ-K8S-nnn`).
+    Kubernetes,
+    /// A built-in application configuration rule (`VZ-APP-nnn`).
+    AppConfig,
+    /// A rule from a `--rules` file.
+    Custom,
+}
+
+/// A control of a framework that a rule serves (`cis:5.2.7`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ControlRef {
+    /// The framework's id (`cis`, `nsa`, `pci`, `hipaa`, `gdpr`, `sox`).
+    pub framework: String,
+    /// The control's id within it (`5.2.7`, `164.312(b)`).
+    pub control: String,
+}
+
+impl std::fmt::Display for ControlRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.framework, self.control)
+    }
+}
+
+/// A rule as every output describes it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleInfo {
+    /// Stable id (`VZ-K8S-001`, `VZ-APP-002`, or a custom rule's).
+    pub id: String,
+    /// One line saying what good looks like ("Containers run as non-root").
+    pub title: String,
+    /// How much a violation matters.
+    pub severity: Severity,
+    /// What a violation yields.
+    pub level: Level,
+    /// How to fix a violation, in one or two sentences.
+    pub fix: String,
+    /// The same check in other tools (`CKV_K8S_23`, `KSV-0012`,
+    /// `kube-linter:run-as-non-root`, `polaris:runAsRootAllowed`).
+    pub aliases: Vec<String>,
+    /// The framework controls this rule serves.
+    pub controls: Vec<ControlRef>,
+    /// Where the rule comes from.
+    pub origin: Origin,
+}
+
+/// The object a result is about, as outputs name it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// `Deployment`, or `config` for an application configuration document.
+    pub kind: String,
+    /// `metadata.name` (for a config document: the input's name).
+    pub name: String,
+    /// `metadata.namespace`, empty when none is set.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+}
+
+impl ObjectRef {
+    /// `Deployment/payments/api`, `Namespace/prod`, `config/app.json`.
+    pub fn display(&self) -> String {
+        if self.namespace.is_empty() {
+            format!("{}/{}", self.kind, self.name)
+        } else {
+            format!("{}/{}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// One thing wrong with an object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The path to the offending value (or where the missing one belongs),
+    /// `spec.template.spec.containers[0].securityContext.runAsNonRoot`.
+    pub path: String,
+    /// What is wrong, naming the container when there is one.
+    pub message: String,
+    /// Where in the input (the object's start when the value is missing).
+    #[serde(skip)]
+    pub at: Location,
+}
+
+/// A waiver that accepted a violation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppliedWaiver {
+    /// Why the violation is accepted.
+    pub reason: String,
+    /// Who accepted it (annotation waivers may not say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The last day it applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<jiff::civil::Date>,
+    /// `annotation` or the waiver file's `name:line`.
+    pub source: String,
+}
+
+/// One rule evaluated on one object.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evaluation {
+    /// The rule's id.
+    pub rule: String,
+    /// The object.
+    pub object: ObjectRef,
+    /// The outcome.
+    pub status: Status,
+    /// What is wrong (empty when passed or not applicable).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+    /// Why not applicable, or why the rule could not be evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The waiver that accepted the violations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<AppliedWaiver>,
+    /// The input the object came from and its first line.
+    #[serde(skip)]
+    pub at: Location,
+}
+
+impl Evaluation {
+    /// `name:line` of the object (or of the first violation).
+    pub fn location(&self) -> &Location {
+        self.violations.first().map_or(&self.at, |v| &v.at)
+    }
+}

@@ -1,0 +1,335 @@
+//! The objects checked: Kubernetes objects and application configuration
+//! documents read from the inputs, and where each one's pod spec lives.
+
+use crate::model::ObjectRef;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use vz::Location;
+use vz::input::Document;
+
+/// One document of the input: a Kubernetes object, or (no `apiVersion` and
+/// `kind`) an application configuration.
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// The document and where its parts stand.
+    pub doc: Document,
+    /// `kind` (`config` for a configuration document).
+    pub kind: String,
+    /// `apiVersion` (empty for a configuration document).
+    pub api_version: String,
+    /// `metadata.name` (the input's name for a configuration document).
+    pub name: String,
+    /// `metadata.namespace`, empty when not set.
+    pub namespace: String,
+    /// Whether this is an application configuration document.
+    pub config: bool,
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+impl Object {
+    /// Classifies a document.
+    pub fn new(doc: Document) -> Object {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+        let kind = text(doc.value.get("kind"));
+        let api_version = text(doc.value.get("apiVersion"));
+        let config = kind.is_empty() || api_version.is_empty();
+        let meta = doc.value.get("metadata");
+        let (kind, name, namespace) = if config {
+            ("config".to_string(), doc.at.input.clone(), String::new())
+        } else {
+            (
+                kind,
+                text(meta.and_then(|m| m.get("name"))),
+                text(meta.and_then(|m| m.get("namespace"))),
+            )
+        };
+        Object { doc, kind, api_version, name, namespace, config }
+    }
+
+    /// The object's value.
+    pub fn value(&self) -> &Value {
+        &self.doc.value
+    }
+
+    /// The value at `path` (`spec.template.spec`), if any.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        if path.is_empty() { Some(&self.doc.value) } else { vz::path::get(&self.doc.value, path) }
+    }
+
+    /// `metadata.labels` (empty when none).
+    pub fn labels(&self) -> &Map<String, Value> {
+        self.meta_map("labels")
+    }
+
+    /// `metadata.annotations` (empty when none).
+    pub fn annotations(&self) -> &Map<String, Value> {
+        self.meta_map("annotations")
+    }
+
+    fn meta_map(&self, key: &str) -> &Map<String, Value> {
+        self.doc
+            .value
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_object)
+            .unwrap_or(&EMPTY)
+    }
+
+    /// The group of `apiVersion` (`apps`, `argoproj.io`; empty for core).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// How outputs name the object.
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+        }
+    }
+
+    /// Where the value (or key, with `key`) at `path` stands; the object's
+    /// start when the path is not in the input.
+    pub fn locate(&self, path: &str, key: bool) -> Location {
+        self.doc.locate(path, key)
+    }
+}
+
+/// A pod spec inside an object.
+#[derive(Clone, Copy, Debug)]
+pub struct PodSpec<'a> {
+    /// Its path (`spec.template.spec`).
+    pub path: &'a str,
+    /// The pod spec.
+    pub spec: &'a Value,
+}
+
+/// A container inside a pod spec.
+#[derive(Clone, Debug)]
+pub struct Container<'a> {
+    /// Its path (`spec.template.spec.initContainers[0]`).
+    pub path: String,
+    /// `name` (or `#N` when unnamed).
+    pub name: String,
+    /// `containers`, `initContainers` or `ephemeralContainers`.
+    pub list: &'static str,
+    /// The container.
+    pub value: &'a Value,
+}
+
+impl Container<'_> {
+    /// How messages name it: `container "app"`, `init container "migrate"`.
+    pub fn label(&self) -> String {
+        let what = match self.list {
+            "initContainers" => "init container",
+            "ephemeralContainers" => "ephemeral container",
+            _ => "container",
+        };
+        format!("{what} \"{}\"", self.name)
+    }
+
+    /// The value at a dotted `path` inside the container.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        vz::path::get(self.value, path)
+    }
+}
+
+/// Every container of a pod spec: containers, then init and ephemeral
+/// containers.
+pub fn containers<'a>(pod: &PodSpec<'a>) -> Vec<Container<'a>> {
+    let mut out = Vec::new();
+    for list in ["containers", "initContainers", "ephemeralContainers"] {
+        let Some(items) = pod.spec.get(list).and_then(Value::as_array) else { continue };
+        for (i, c) in items.iter().enumerate() {
+            let name = c
+                .get("name")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("#{i}"), str::to_string);
+            let path = vz::path::index(&vz::path::key(pod.path, list), i);
+            out.push(Container { path, name, list, value: c });
+        }
+    }
+    out
+}
+
+/// Where pod specs live, by kind: the built-in workload kinds plus any
+/// `--locator KIND=POINTER` (and `locators:` in a rules file).
+#[derive(Clone, Debug)]
+pub struct Locators {
+    /// Kind (`Rollout`) or `kind.group` (`Rollout.argoproj.io`) → paths.
+    by_kind: BTreeMap<String, Vec<String>>,
+}
+
+/// The kinds vz knows where the pod spec is.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("Pod", "spec"),
+    ("Deployment", "spec.template.spec"),
+    ("StatefulSet", "spec.template.spec"),
+    ("DaemonSet", "spec.template.spec"),
+    ("ReplicaSet", "spec.template.spec"),
+    ("ReplicationController", "spec.template.spec"),
+    ("Job", "spec.template.spec"),
+    ("CronJob", "spec.jobTemplate.spec.template.spec"),
+    ("PodTemplate", "template.spec"),
+    ("Rollout.argoproj.io", "spec.template.spec"),
+    ("DeploymentConfig.apps.openshift.io", "spec.template.spec"),
+    // OpenShift 3's DeploymentConfig in the core group (`apiVersion: v1`).
+    ("DeploymentConfig", "spec.template.spec"),
+];
+
+impl Default for Locators {
+    fn default() -> Self {
+        let mut by_kind = BTreeMap::new();
+        for (kind, path) in BUILT_IN {
+            by_kind.insert((*kind).to_string(), vec![(*path).to_string()]);
+        }
+        Locators { by_kind }
+    }
+}
+
+impl Locators {
+    /// Adds `KIND=POINTER` (`Workflow.argoproj.io=/spec/templates/0/podSpec`,
+    /// or a bare kind). The error says what a locator looks like.
+    pub fn add(&mut self, spec: &str) -> Result<(), String> {
+        let (kind, pointer) = spec.split_once('=').ok_or_else(|| {
+            format!("locator `{spec}` should be KIND=POINTER, such as Workflow.argoproj.io=/spec/podSpec")
+        })?;
+        let kind = kind.trim();
+        if kind.is_empty() || !pointer.starts_with('/') {
+            return Err(format!(
+                "locator `{spec}` should be KIND=POINTER with a JSON pointer starting with `/`, such as \
+                 MyJob.example.com=/spec/template/spec"
+            ));
+        }
+        let path = pointer_path(pointer);
+        let paths = self.by_kind.entry(kind.to_string()).or_default();
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+        Ok(())
+    }
+
+    /// Whether `object`'s kind has pod specs.
+    pub fn is_workload(&self, object: &Object) -> bool {
+        self.paths(object).is_some()
+    }
+
+    fn paths(&self, object: &Object) -> Option<&Vec<String>> {
+        if object.config {
+            return None;
+        }
+        let qualified = format!("{}.{}", object.kind, object.group());
+        self.by_kind.get(&qualified).or_else(|| {
+            // A bare kind matches any group; built-in bare kinds only the core
+            // and Kubernetes groups (a CRD may reuse the name `Deployment`).
+            let bare = self.by_kind.get(&object.kind)?;
+            let group = object.group();
+            let builtin = BUILT_IN.iter().any(|(k, _)| *k == object.kind);
+            let kubernetes = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
+            (!builtin || kubernetes).then_some(bare)
+        })
+    }
+
+    /// The pod specs of `object` (none when it has no locator, or the
+    /// locator's path is absent, as in a Rollout with `workloadRef`).
+    pub fn pod_specs<'a>(&'a self, object: &'a Object) -> Vec<PodSpec<'a>> {
+        let Some(paths) = self.paths(object) else { return Vec::new() };
+        paths
+            .iter()
+            .filter_map(|p| {
+                object.get(p).filter(|v| v.is_object()).map(|spec| PodSpec { path: p, spec })
+            })
+            .collect()
+    }
+}
+
+impl Locators {
+    /// The first pod-spec path of `object` that holds something other than
+    /// a mapping (`spec: [...]`), if any.
+    pub fn malformed<'a>(&'a self, object: &Object) -> Option<&'a str> {
+        self.paths(object)?
+            .iter()
+            .find(|p| object.get(p).is_some_and(|v| !v.is_object() && !v.is_null()))
+            .map(String::as_str)
+    }
+}
+
+/// `/spec/template/spec` → `spec.template.spec`; list indexes stay indexes.
+fn pointer_path(pointer: &str) -> String {
+    pointer.split('/').skip(1).fold(String::new(), |p, token| {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        match token.parse::<usize>() {
+            Ok(i) => vz::path::index(&p, i),
+            Err(_) => vz::path::key(&p, &token),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: Value) -> Object {
+        Object::new(Document { value, at: Location::input("t.yaml"), map: Default::default() })
+    }
+
+    #[test]
+    fn cronjob_and_rollout_pod_specs_are_found() {
+        let l = Locators::default();
+        let cron = object(
+            json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "a"}]}}}}}}),
+        );
+        let specs = l.pod_specs(&cron);
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].path, "spec.jobTemplate.spec.template.spec");
+        let rollout = object(json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "r"}, "spec": {"template": {"spec": {"containers": []}}}}));
+        assert_eq!(l.pod_specs(&rollout).len(), 1);
+        let ref_only = object(json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "r"}, "spec": {"workloadRef": {"kind": "Deployment"}}}));
+        assert!(l.is_workload(&ref_only));
+        assert!(l.pod_specs(&ref_only).is_empty());
+    }
+
+    #[test]
+    fn a_crd_named_like_a_builtin_is_not_a_workload_until_located() {
+        let mut l = Locators::default();
+        let crd = object(
+            json!({"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": {"name": "x"},
+            "spec": {"runner": {"spec": {"containers": [{"name": "a"}]}}}}),
+        );
+        assert!(!l.is_workload(&crd));
+        l.add("Deployment.example.com=/spec/runner/spec").unwrap();
+        assert_eq!(l.pod_specs(&crd)[0].path, "spec.runner.spec");
+    }
+
+    #[test]
+    fn locators_are_checked() {
+        let mut l = Locators::default();
+        assert!(l.add("Workflow").unwrap_err().contains("KIND=POINTER"));
+        assert!(l.add("Workflow=spec").unwrap_err().contains("starting with `/`"));
+        l.add("Workflow.argoproj.io=/spec/templates/0/pod").unwrap();
+        assert_eq!(l.by_kind["Workflow.argoproj.io"], vec!["spec.templates[0].pod".to_string()]);
+    }
+
+    #[test]
+    fn containers_of_every_list_are_named() {
+        let spec = json!({"containers": [{"name": "app"}], "initContainers": [{"name": "init"}],
+            "ephemeralContainers": [{}]});
+        let pod = PodSpec { path: "spec", spec: &spec };
+        let labels: Vec<String> =
+            containers(&pod).iter().map(|c| format!("{} {}", c.path, c.label())).collect();
+        assert_eq!(
+            labels,
+            [
+                "spec.containers[0] container \"app\"",
+                "spec.initContainers[0] init container \"init\"",
+                "spec.ephemeralContainers[0] ephemeral container \"#0\""
+            ]
+        );
+    }
+}
