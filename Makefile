@@ -34,6 +34,7 @@ bench: ## Benchmarks against the peers, printed as ratios
 	bench/health.sh
 	bench/scan.sh
 	bench/backup.sh
+	bench/comply.sh
 
 man: build ## Regenerate man/ from the clap definitions
 	@mkdir -p man

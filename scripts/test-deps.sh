@@ -8,6 +8,9 @@
 #   $VZ_CACHE/venv/bin/kubernetes-validate   offline Kubernetes schema validator
 #   $VZ_CACHE/k8s-versions                   versions to pass to `-k`, one per
 #                                            line: 1.30.x first, newest last
+#   $VZ_CACHE/checkov/bin/checkov            checkov, for the vz-comply agreement
+#                                            test and bench (a venv of its own:
+#                                            its pins clash with other packages)
 #   kubectl on PATH (checked, not installed)
 #
 # Environment: VZ_CACHE (cache directory), PYTHON (interpreter for the venv,
@@ -15,11 +18,13 @@
 set -euo pipefail
 
 KV_VERSION=1.37.0     # kubernetes-validate release on PyPI
+CHECKOV_VERSION=3.3.30 # checkov release on PyPI
 K8S_OLDEST_MINOR=1.30 # oldest Kubernetes minor we validate against
 
 VZ_CACHE=${VZ_CACHE:-$HOME/.cache/vz}
 VENV=$VZ_CACHE/venv
 VERSIONS_FILE=$VZ_CACHE/k8s-versions
+CHECKOV_VENV=$VZ_CACHE/checkov
 PYTHON=${PYTHON:-python3}
 START=$(date +%s%N)
 
@@ -151,6 +156,42 @@ EOF
     mv -f "$tmp" "$VERSIONS_FILE"
 fi
 
+# ---------------------------------------------------------------------------
+# checkov (PyPI) in a venv of its own, for tests/e2e/comply_checkov.rs and
+# bench/comply.sh. ~290 MB, ~85 s to install. Run offline it needs
+# CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE and --skip-download.
+# ---------------------------------------------------------------------------
+checkov_installed() {
+    local d
+    [ -x "$CHECKOV_VENV/bin/python" ] && [ -x "$CHECKOV_VENV/bin/checkov" ] || return 1
+    for d in "$CHECKOV_VENV"/lib/python3*/site-packages/checkov-"$CHECKOV_VERSION".dist-info; do
+        [ -d "$d" ] && return 0
+    done
+    return 1
+}
+
+if ! checkov_installed; then
+    installed_something=1
+    if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        apt_install python3-venv
+    fi
+    mkdir -p "$VZ_CACHE"
+    if [ ! -x "$CHECKOV_VENV/bin/python" ] || ! "$CHECKOV_VENV/bin/python" -c '' >/dev/null 2>&1; then
+        log "creating venv $CHECKOV_VENV"
+        rm -rf "$CHECKOV_VENV"
+        "$PYTHON" -m venv "$CHECKOV_VENV"
+    fi
+    log "pip install checkov==$CHECKOV_VERSION (about a minute and a half)"
+    piplog=$(mktemp)
+    "$CHECKOV_VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+        "checkov==$CHECKOV_VERSION" >"$piplog" 2>&1 ||
+        { tail -n 20 "$piplog" >&2; rm -f "$piplog"; die "pip install checkov==$CHECKOV_VERSION failed"; }
+    rm -f "$piplog"
+    got=$(CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE "$CHECKOV_VENV/bin/checkov" --version 2>/dev/null) ||
+        die "$CHECKOV_VENV/bin/checkov --version failed"
+    [ "$got" = "$CHECKOV_VERSION" ] || die "checkov reports version '$got', expected $CHECKOV_VERSION"
+fi
+
 k8s_versions=$(tr '\n' ' ' <"$VERSIONS_FILE")
 elapsed_ms=$((($(date +%s%N) - START) / 1000000))
 if [ "$installed_something" -eq 1 ]; then
@@ -158,4 +199,4 @@ if [ "$installed_something" -eq 1 ]; then
 else
     state="up to date (${elapsed_ms} ms)"
 fi
-echo "test-deps: $state: kubernetes-validate $KV_VERSION (k8s ${k8s_versions% }) in $VENV; kubectl $(command -v kubectl)"
+echo "test-deps: $state: kubernetes-validate $KV_VERSION (k8s ${k8s_versions% }) in $VENV; checkov $CHECKOV_VERSION in $CHECKOV_VENV; kubectl $(command -v kubectl)"

@@ -46,6 +46,11 @@ pub fn vz_backup() -> Command {
     hermetic(env!("CARGO_BIN_EXE_vz-backup"))
 }
 
+/// `vz-comply`, hermetic.
+pub fn vz_comply() -> Command {
+    hermetic(env!("CARGO_BIN_EXE_vz-comply"))
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,9 +5,7 @@
 //! and its exit codes, every output format from the same result, and bad
 //! input of every class.
 
-use crate::common::{
-    example, hermetic, json, outcome, require, shared_fixtures, stdout_of, tree, vz_render,
-};
+use crate::common::{example, json, outcome, require, shared_fixtures, stdout_of, tree, vz_render};
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -16,7 +14,7 @@ const NOW: &str = "2026-11-24T12:00:00Z";
 
 /// `vz-comply`, hermetic, with a fixed "now".
 fn vz_comply() -> Command {
-    let mut cmd = hermetic(env!("CARGO_BIN_EXE_vz-comply"));
+    let mut cmd = crate::common::vz_comply();
     cmd.args(["--now", NOW]);
     cmd
 }
@@ -132,13 +130,15 @@ fn the_seed_manifests_give_what_a_reviewer_expects() {
 #[test]
 fn no_real_manifest_crashes_it() {
     let dir = manifests();
-    let unparseable = [
+    let refused = [
         "argocd-example-apps/blue-green__rollout.yaml",
         "checkov-tests/parser__examples__yaml__helm.yaml",
         "gcp-microservices-demo/helm-chart__frontend.yaml",
         "kube-linter/pkg__command__lint__testdata__invalid.yaml",
         "kubernetes-goat/infrastructure__helm-tiller__pwnchart__clusterrolebinding.yaml",
         "seeds/s001-helm-template-deployment.yaml",
+        // `name: 1` and `namespace: 2`: numbers, which the API server refuses too.
+        "kubesec/multi.yaml",
     ];
     let mut seen = 0;
     for entry in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().filter_map(Result::ok)
@@ -151,12 +151,13 @@ fn no_real_manifest_crashes_it() {
         let rel = path.strip_prefix(&dir).expect("under dir").display().to_string();
         let (code, out, err) =
             outcome(vz_comply().current_dir(&dir).arg(&rel).args(["-o", "json"]));
-        if unparseable.contains(&rel.as_str()) {
+        if refused.contains(&rel.as_str()) {
             assert_eq!((code, out.as_str()), (Some(2), ""), "{rel}: {err}");
-            let prefix = format!("vz-comply: error: {rel}:");
+            // `error: FILE:LINE:` or, for several problems, `  FILE:LINE:` on each.
+            let prefix = format!("{rel}:");
             let line = err
-                .strip_prefix(&prefix)
-                .and_then(|r| r.split(':').next())
+                .find(&prefix)
+                .and_then(|i| err[i + prefix.len()..].split(':').next())
                 .and_then(|l| l.parse::<usize>().ok());
             assert!(line.is_some_and(|l| l > 0), "{rel}: no line in {err}");
             continue;
@@ -333,6 +334,16 @@ fn bad_input_is_exit_2_with_the_place_and_nothing_on_stdout() {
         ("bomb.yaml", bomb.into(), "bomb.yaml"),
         ("deep.json", deep, "deep.json"),
         ("missing.yaml", String::new(), "missing.yaml: no such file or directory"),
+        (
+            "kind.yaml",
+            "apiVersion: v1\nkind: 5\nmetadata: {name: x}\n".into(),
+            "kind.yaml:2:7: kind: expected text",
+        ),
+        (
+            "labels.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: [a]\n".into(),
+            "labels.yaml:5:11: metadata.labels: expected a mapping",
+        ),
     ];
     let dir = tree(
         &cases
@@ -403,4 +414,100 @@ fn list_rules_names_every_rule_with_its_aliases_and_controls() {
             r["id"]
         );
     }
+}
+
+const WAIVERS: &str = "waivers:
+  - rule: VZ-K8S-002
+    kind: Pod
+    name: web*
+    reason: writes its cache to the root filesystem
+    owner: web-team
+    expires: 2027-01-31
+    ticket: SEC-1
+  - rule: VZ-K8S-010
+    namespace: shop
+    reason: old waiver
+    owner: web-team
+    expires: 2026-01-01
+  - rule: VZ-K8S-005
+    namespace: legacy
+    reason: the legacy agent needs it
+    owner: ops
+    expires: 2027-06-30
+";
+
+#[test]
+fn file_waivers_apply_expire_and_go_unused() {
+    let pod = POD.replace("  annotations:\n    vz.dev/waive: |\n      VZ-K8S-002 until 2027-01-31: writes its cache to the root filesystem\n      VZ-K8S-010 until 2026-01-01: old waiver\n", "");
+    assert!(!pod.contains("vz.dev/waive"));
+    let dir = tree(&[("pod.yaml", &pod), ("waivers.yaml", WAIVERS)]);
+    let (code, out, err) = outcome(vz_comply().current_dir(dir.path()).args([
+        "pod.yaml",
+        "--waivers",
+        "waivers.yaml",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(code, Some(1), "{err}");
+    let report = json(&out);
+    let waived: Vec<&Value> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["status"] == "waived")
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(
+        waived[0]["waiver"],
+        serde_json::json!({"reason": "writes its cache to the root filesystem", "owner": "web-team",
+            "expires": "2027-01-31", "source": "waivers.yaml:2:5 (SEC-1)"})
+    );
+    let rules = |list: &str| -> Vec<String> {
+        report["waivers"][list]
+            .as_array()
+            .expect(list)
+            .iter()
+            .map(|w| format!("{} {}", w["rule"], w["selector"]))
+            .collect()
+    };
+    assert_eq!(rules("expired"), ["\"VZ-K8S-010\" \"namespace=shop\""]);
+    assert_eq!(rules("unused"), ["\"VZ-K8S-005\" \"namespace=legacy\""]);
+    assert_eq!(
+        err,
+        "vz-comply: warning: waiver for VZ-K8S-010 on namespace=shop expired on 2026-01-01 (waivers.yaml:9:5)\n"
+    );
+}
+
+/// JSON, SARIF, JUnit, Markdown and the table count the same problems.
+#[test]
+fn every_format_tells_the_same_story() {
+    let dir = manifests();
+    let file = "istio/security__spire__spire-quickstart.yaml";
+    let run = |format: &str| {
+        outcome(vz_comply().current_dir(&dir).args([file, "-o", format, "--color", "never"]))
+    };
+    let report = json(&run("json").1);
+    let count =
+        |status: &str| report["summary"]["by_status"][status].as_u64().unwrap_or_default() as usize;
+    let (failed, warning, error, waived) =
+        (count("failed"), count("warning"), count("error"), count("waived"));
+    assert!(failed > 10, "{failed}");
+    let sarif = json(&run("sarif").1);
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let level = |l: &str| {
+        results.iter().filter(|r| r["level"] == l && r.get("suppressions").is_none()).count()
+    };
+    assert_eq!((level("error"), level("warning")), (failed + error, warning));
+    let junit = run("junit").1;
+    let attr = |name: &str| -> usize {
+        let start = junit.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+        junit[start..].split('"').next().and_then(|n| n.parse().ok()).expect("number")
+    };
+    assert_eq!((attr("failures"), attr("errors")), (failed, error));
+    let markdown = run("markdown").1;
+    assert!(markdown.contains(&format!("| {failed} |")), "{markdown}");
+    let table = run("table").1;
+    let last = table.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&format!("overall: failed — {failed} failed")), "{last}");
+    let _ = waived;
 }

@@ -7,6 +7,7 @@ mod backup_scan;
 mod cli;
 mod common;
 mod comply;
+mod comply_checkov;
 mod conformance;
 mod health;
 mod health_http;

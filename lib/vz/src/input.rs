@@ -213,22 +213,115 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
                 map: SourceMap::default(),
             }));
         }
-    } else if locate == Locate::Everything {
-        for d in yaml::parse_stream_located(text, name)? {
-            docs.push(located_doc(d, name));
-        }
     } else {
-        let starts = document_lines(text);
-        for (i, value) in yaml::parse_stream(text, name)?.into_iter().enumerate() {
-            let line = starts.get(i).copied().unwrap_or(0);
-            docs.push(Document {
-                value,
-                at: Location::at(name, line, 0),
-                map: SourceMap::default(),
-            });
+        let parts = yaml_parts(text);
+        let parsed: Vec<Result<Vec<Document>, Error>> = if parts.len() == 1 {
+            vec![parse_yaml_part(text, name, locate)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .map(|&(start, end, lines)| {
+                        scope.spawn(move || {
+                            parse_yaml_part(&text[start..end], name, locate)
+                                .map(|docs| shift(docs, lines))
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        };
+        for (part, result) in parts.iter().zip(parsed) {
+            // The first error in the text is the one a sequential parse meets.
+            docs.extend(result.map_err(|e| shift_error(e, part.2))?);
         }
     }
     Ok(flatten_lists(docs))
+}
+
+fn parse_yaml_part(text: &str, name: &str, locate: Locate) -> Result<Vec<Document>, Error> {
+    if locate == Locate::Everything {
+        return Ok(yaml::parse_stream_located(text, name)?
+            .into_iter()
+            .map(|d| located_doc(d, name))
+            .collect());
+    }
+    let starts = document_lines(text);
+    Ok(yaml::parse_stream(text, name)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let line = starts.get(i).copied().unwrap_or(0);
+            Document { value, at: Location::at(name, line, 0), map: SourceMap::default() }
+        })
+        .collect())
+}
+
+/// Streams smaller than this are parsed on one thread.
+const PARALLEL_BYTES: usize = 512 * 1024;
+
+/// A large YAML stream cut at document markers into one part per core:
+/// (start byte, end byte, lines before the part). A `---` at the start of a
+/// line always starts a document (YAML forbids it inside scalars), so the
+/// parts parse exactly as the whole; streams with directives (`%YAML`) are
+/// not cut.
+fn yaml_parts(text: &str) -> Vec<(usize, usize, usize)> {
+    let whole = vec![(0, text.len(), 0)];
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if text.len() < PARALLEL_BYTES || cores < 2 {
+        return whole;
+    }
+    let mut markers = Vec::new();
+    let (mut offset, mut line) = (0, 0);
+    for l in text.split_inclusive('\n') {
+        if l.starts_with('%') {
+            return whole;
+        }
+        let rest = l.strip_prefix("---").map(|r| r.trim_end_matches(['\n', '\r']));
+        if rest.is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t'])) {
+            markers.push((offset, line));
+        }
+        offset += l.len();
+        line += 1;
+    }
+    let target = text.len() / cores + 1;
+    let mut parts = Vec::new();
+    let (mut start, mut start_line) = (0, 0);
+    for (at, at_line) in markers {
+        if at - start >= target {
+            parts.push((start, at, start_line));
+            (start, start_line) = (at, at_line);
+        }
+    }
+    parts.push((start, text.len(), start_line));
+    parts
+}
+
+fn shift(mut docs: Vec<Document>, lines: usize) -> Vec<Document> {
+    if lines == 0 {
+        return docs;
+    }
+    for d in &mut docs {
+        if d.at.line > 0 {
+            d.at.line += lines;
+        }
+        for lc in d.map.values.values_mut().chain(d.map.keys.values_mut()) {
+            lc.0 += lines;
+        }
+    }
+    docs
+}
+
+fn shift_error(mut e: Error, lines: usize) -> Error {
+    if let Error::Parse { at, .. } | Error::Invalid { at, .. } = &mut e
+        && at.line > 0
+    {
+        at.line += lines;
+    }
+    e
 }
 
 fn located_doc(d: yaml::LocatedDoc, name: &str) -> Document {
@@ -242,10 +335,50 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err(Error::usage("standard input (`-`) can be read only once"));
     }
+    let texts: Vec<Result<String, Error>> = inputs.iter().map(Input::read_text).collect();
+    let names: Vec<String> = inputs.iter().map(Input::name).collect();
+    let parse = |i: usize| match &texts[i] {
+        Ok(text) => parse_documents(text, &names[i], locate),
+        Err(_) => Ok(Vec::new()),
+    };
+    let total: usize = texts.iter().flatten().map(String::len).sum();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let parsed: Vec<Result<Vec<Document>, Error>> =
+        if inputs.len() < 2 || cores < 2 || total < PARALLEL_BYTES {
+            (0..inputs.len()).map(parse).collect()
+        } else {
+            // Many inputs: one thread per core, each taking the next input.
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let mut slots: Vec<Option<Result<Vec<Document>, Error>>> =
+                (0..inputs.len()).map(|_| None).collect();
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..cores.min(inputs.len()))
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut done = Vec::new();
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                if i >= inputs.len() {
+                                    return done;
+                                }
+                                done.push((i, parse(i)));
+                            }
+                        })
+                    })
+                    .collect();
+                for w in workers {
+                    for (i, r) in w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                        slots[i] = Some(r);
+                    }
+                }
+            });
+            slots.into_iter().map(|r| r.unwrap_or_else(|| Ok(Vec::new()))).collect()
+        };
+    // The first problem in input order, as reading them one by one would meet it.
     let mut all = Vec::new();
-    for input in inputs {
-        let text = input.read_text()?;
-        all.extend(parse_documents(&text, &input.name(), locate)?);
+    for (text, docs) in texts.into_iter().zip(parsed) {
+        text?;
+        all.extend(docs?);
     }
     Ok(all)
 }
@@ -349,6 +482,59 @@ fn sub_map(map: &SourceMap, prefix: &str) -> SourceMap {
             .collect()
     };
     SourceMap { values: pick(&map.values), keys: pick(&map.keys) }
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+
+    /// A stream large enough to be cut, with block scalars, comments,
+    /// `---` inside quoted text and a List.
+    fn big() -> String {
+        let mut text = String::from("# header\n");
+        for i in 0..4000 {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}  # comment\ndata:\n  script: |\n    echo '---'\n    --- not a marker\n  q: \"--- x\"\n"
+            ));
+        }
+        text.push_str("--- {kind: List, apiVersion: v1, items: [{kind: Pod, apiVersion: v1, metadata: {name: last}}]}\n");
+        text
+    }
+
+    #[test]
+    fn a_large_stream_parses_the_same_in_parts() {
+        let text = big();
+        assert!(text.len() > PARALLEL_BYTES);
+        if yaml_parts(&text).len() < 2 {
+            return; // one core: nothing to compare
+        }
+        for locate in [Locate::Documents, Locate::Everything] {
+            let parts = parse_documents(&text, "big.yaml", locate).expect("parses");
+            let whole: Vec<Document> = parse_yaml_part(&text, "big.yaml", locate).expect("parses");
+            let whole = flatten_lists(whole);
+            assert_eq!(parts.len(), 4001);
+            for (a, b) in parts.iter().zip(&whole) {
+                assert_eq!((&a.value, &a.at), (&b.value, &b.at));
+                assert_eq!(a.map.values, b.map.values);
+                assert_eq!(a.map.keys, b.map.keys);
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_later_part_has_its_real_line() {
+        let mut text = big();
+        let lines = text.lines().count();
+        text.push_str("---\nkey: [unclosed\n");
+        let e = parse_documents(&text, "big.yaml", Locate::Documents).expect_err("broken");
+        let whole = parse_yaml_part(&text, "big.yaml", Locate::Documents).expect_err("broken");
+        assert_eq!(e.to_string(), whole.to_string());
+        assert!(
+            e.to_string().starts_with(&format!("big.yaml:{}", lines + 2))
+                || e.to_string().starts_with(&format!("big.yaml:{}", lines + 3)),
+            "{e}"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! - [`duration`]: `30s`, `5m`, `1h30m`.
 //! - [`color`]: colour decided once per stream.
 //! - [`secret`]: secrets told from references by name and value.
+//! - [`text`]: text on one line, cut, escaped for XML and Markdown, paths
+//!   as SARIF URIs.
 
 pub mod cli;
 pub mod color;
@@ -23,6 +25,7 @@ pub mod path;
 pub mod scalar;
 pub mod secret;
 pub mod subst;
+pub mod text;
 pub mod yaml;
 
 pub use error::{Error, Location, Outcome};

@@ -121,6 +121,10 @@ pub fn join(segments: &[Segment]) -> String {
 
 /// The value at `path` inside `value`, if there is one.
 pub fn get<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    if !path.contains(['[', '"']) {
+        // Plain dotted keys (the common case): no allocation.
+        return path.split('.').try_fold(value, |v, k| v.get(k));
+    }
     parse(path).ok()?.iter().try_fold(value, |v, s| match s {
         Segment::Key(k) => v.get(k.as_str()),
         Segment::Index(i) => v.get(*i),

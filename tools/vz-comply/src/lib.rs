@@ -232,10 +232,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     } else {
         args.inputs.iter().map(|a| Input::from_arg(a)).collect()
     };
-    let objects: Vec<Object> = vz::input::read_documents(&inputs, Locate::Everything)?
-        .into_iter()
-        .map(Object::new)
-        .collect();
+    let docs = vz::input::read_documents(&inputs, Locate::Everything)?;
+    object::check_shape(&docs)?;
+    let objects: Vec<Object> = docs.into_iter().map(Object::new).collect();
     engine::check_annotations(&objects, &catalog)?;
 
     let today = ctx.now().to_zoned(jiff::tz::TimeZone::UTC).date();
@@ -285,7 +284,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
             w.rule,
             w.selector,
             fmt_date(w),
-            w.source
+            w.waiver.source
         ));
     }
     emit(&report, format, ctx)?;
@@ -293,7 +292,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
 }
 
 fn fmt_date(w: &report::WaiverInfo) -> String {
-    w.expires.map(|d| d.to_string()).unwrap_or_default()
+    w.waiver.expires.map(|d| d.to_string()).unwrap_or_default()
 }
 
 fn emit(report: &Report, format: OutputFormat, ctx: &Ctx) -> Result<(), Error> {

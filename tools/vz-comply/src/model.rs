@@ -191,7 +191,8 @@ pub struct Violation {
     pub at: Location,
 }
 
-/// A waiver that accepted a violation.
+/// A waiver as a result names it (and, with its rule and selector, as the
+/// audit lists it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AppliedWaiver {
     /// Why the violation is accepted.
@@ -202,7 +203,8 @@ pub struct AppliedWaiver {
     /// The last day it applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<jiff::civil::Date>,
-    /// `annotation` or the waiver file's `name:line`.
+    /// Where it is written: the waiver file's `name:line:col` (and its
+    /// ticket), or `annotation on KIND/NS/NAME (name:line:col)`.
     pub source: String,
 }
 

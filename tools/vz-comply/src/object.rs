@@ -25,6 +25,51 @@ pub struct Object {
     pub config: bool,
 }
 
+/// Refuses documents whose identity fields have the wrong type (`kind: 5`,
+/// `metadata: [a]`): a Kubernetes API server would refuse them too, and a
+/// rule could not say what it checked. Every such field is reported at once.
+pub fn check_shape(docs: &[Document]) -> Result<(), vz::Error> {
+    let mut errors = Vec::new();
+    for d in docs {
+        let mut wrong = |path: &str, what: &str| {
+            errors.push(vz::Error::Invalid {
+                at: d.locate(path, false),
+                path: path.to_string(),
+                message: format!("expected {what}"),
+                suggestion: None,
+            });
+        };
+        for field in ["apiVersion", "kind"] {
+            if d.value.get(field).is_some_and(|v| !v.is_string()) {
+                wrong(field, "text (a Kubernetes object's apiVersion and kind are strings)");
+            }
+        }
+        let kube = d.value.get("apiVersion").is_some() && d.value.get("kind").is_some();
+        if kube && d.value.get("metadata").is_some_and(|m| !m.is_object() && !m.is_null()) {
+            wrong("metadata", "a mapping (name, namespace, labels, annotations)");
+        }
+        for field in ["name", "namespace"] {
+            let path = format!("metadata.{field}");
+            if kube
+                && d.value
+                    .get("metadata")
+                    .and_then(|m| m.get(field))
+                    .is_some_and(|v| !v.is_string())
+            {
+                wrong(&path, "text");
+            }
+        }
+        for field in ["labels", "annotations"] {
+            let path = format!("metadata.{field}");
+            let v = d.value.get("metadata").and_then(|m| m.get(field));
+            if kube && v.is_some_and(|v| !v.is_object() && !v.is_null()) {
+                wrong(&path, "a mapping of text to text");
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(vz::Error::many(errors)) }
+}
+
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
 impl Object {
@@ -109,10 +154,12 @@ pub struct PodSpec<'a> {
 /// A container inside a pod spec.
 #[derive(Clone, Debug)]
 pub struct Container<'a> {
-    /// Its path (`spec.template.spec.initContainers[0]`).
-    pub path: String,
+    /// The path of the pod spec it is in.
+    pod: &'a str,
+    /// Its index in its list.
+    index: usize,
     /// `name` (or `#N` when unnamed).
-    pub name: String,
+    pub name: std::borrow::Cow<'a, str>,
     /// `containers`, `initContainers` or `ephemeralContainers`.
     pub list: &'static str,
     /// The container.
@@ -120,6 +167,11 @@ pub struct Container<'a> {
 }
 
 impl Container<'_> {
+    /// Its path (`spec.template.spec.initContainers[0]`).
+    pub fn path(&self) -> String {
+        format!("{}.{}[{}]", self.pod, self.list, self.index)
+    }
+
     /// How messages name it: `container "app"`, `init container "migrate"`.
     pub fn label(&self) -> String {
         let what = match self.list {
@@ -142,13 +194,12 @@ pub fn containers<'a>(pod: &PodSpec<'a>) -> Vec<Container<'a>> {
     let mut out = Vec::new();
     for list in ["containers", "initContainers", "ephemeralContainers"] {
         let Some(items) = pod.spec.get(list).and_then(Value::as_array) else { continue };
-        for (i, c) in items.iter().enumerate() {
-            let name = c
-                .get("name")
-                .and_then(Value::as_str)
-                .map_or_else(|| format!("#{i}"), str::to_string);
-            let path = vz::path::index(&vz::path::key(pod.path, list), i);
-            out.push(Container { path, name, list, value: c });
+        for (index, c) in items.iter().enumerate() {
+            let name = match c.get("name").and_then(Value::as_str) {
+                Some(n) => std::borrow::Cow::Borrowed(n),
+                None => std::borrow::Cow::Owned(format!("#{index}")),
+            };
+            out.push(Container { pod: pod.path, index, name, list, value: c });
         }
     }
     out
@@ -220,12 +271,26 @@ impl Locators {
         if object.config {
             return None;
         }
-        let qualified = format!("{}.{}", object.kind, object.group());
-        self.by_kind.get(&qualified).or_else(|| {
+        let group = object.group();
+        // `Kind.group` without building the string: the range of keys that
+        // start with the kind holds it.
+        let qualified = self
+            .by_kind
+            .range::<str, _>((
+                std::ops::Bound::Excluded(object.kind.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(object.kind.as_str()))
+            .find(|(k, _)| {
+                k.len() == object.kind.len() + 1 + group.len()
+                    && k.ends_with(group)
+                    && k.as_bytes()[object.kind.len()] == b'.'
+            })
+            .map(|(_, v)| v);
+        qualified.or_else(|| {
             // A bare kind matches any group; built-in bare kinds only the core
             // and Kubernetes groups (a CRD may reuse the name `Deployment`).
             let bare = self.by_kind.get(&object.kind)?;
-            let group = object.group();
             let builtin = BUILT_IN.iter().any(|(k, _)| *k == object.kind);
             let kubernetes = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
             (!builtin || kubernetes).then_some(bare)
@@ -322,7 +387,7 @@ mod tests {
             "ephemeralContainers": [{}]});
         let pod = PodSpec { path: "spec", spec: &spec };
         let labels: Vec<String> =
-            containers(&pod).iter().map(|c| format!("{} {}", c.path, c.label())).collect();
+            containers(&pod).iter().map(|c| format!("{} {}", c.path(), c.label())).collect();
         assert_eq!(
             labels,
             [

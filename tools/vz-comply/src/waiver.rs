@@ -118,10 +118,7 @@ impl Waiver {
         WaiverInfo {
             rule: self.rule.clone(),
             selector: self.selector.describe(),
-            reason: self.reason.clone(),
-            owner: self.owner.clone(),
-            expires: Some(self.expires),
-            source: self.source.clone(),
+            waiver: self.applied(),
         }
     }
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::time::Duration;
+use vz::text::{xml_attr, xml_text};
 
 /// The whole result of a run.
 #[derive(Serialize, Debug)]
@@ -322,14 +323,14 @@ impl Report {
             s.total,
             s.fail + s.inconclusive,
             s.error,
-            xml(&self.started)
+            xml_attr(&self.started)
         );
         for r in &self.checks {
             let time = r.latency_ms.unwrap_or(0.0) / 1000.0;
             let _ = write!(
                 out,
                 "    <testcase name=\"{}\" classname=\"vz-health.{}\" time=\"{time:.3}\"",
-                xml(&r.name),
+                xml_attr(&r.name),
                 r.kind
             );
             let mut details = format!("target: {}\nattempts: {}", r.target, r.attempts);
@@ -358,12 +359,12 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>",
-                    xml(&message),
-                    xml(&details)
+                    xml_attr(&message),
+                    xml_text(&details)
                 );
             }
             if let Some(o) = &r.output {
-                let _ = writeln!(out, "      <system-out>{}</system-out>", xml(o));
+                let _ = writeln!(out, "      <system-out>{}</system-out>", xml_text(o));
             }
             out.push_str("    </testcase>\n");
         }
@@ -449,32 +450,63 @@ pub fn round_line(checks: &[Check], round: &watch::Round<'_>) -> String {
     s
 }
 
-/// Escapes text for XML attributes and content; drops characters XML 1.0
-/// cannot hold.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push_str(&format!("&#{};", c as u32)),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn row(name: &str, status: Status, reason: Option<&str>, output: Option<&str>) -> Row {
+        Row {
+            name: name.into(),
+            kind: "exec",
+            target: "sh -c 'x'".into(),
+            status,
+            attempts: 2,
+            latency_ms: Some(1500.0),
+            reason: reason.map(Into::into),
+            condition: reason.map(|_| "exit == 0".into()),
+            observed: reason.map(|_| Value::from("a\tb")),
+            insecure: false,
+            output: output.map(Into::into),
+            counts: None,
+            started: "2025-01-01T00:00:00Z".into(),
+            finished: "2025-01-01T00:00:01.5Z".into(),
+        }
+    }
+
     #[test]
-    fn xml_escapes_markup_and_drops_control_characters() {
-        assert_eq!(xml("a<b>&\"c'\n\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;&#10;");
+    fn junit_escapes_attributes_and_keeps_lines_in_text() {
+        let report = Report {
+            status: Status::Fail,
+            summary: Summary { total: 2, pass: 1, fail: 1, ..Summary::default() },
+            started: "2025-01-01T00:00:00Z".into(),
+            finished: "2025-01-01T00:00:01.5Z".into(),
+            elapsed_ms: 1500,
+            watch: None,
+            checks: vec![
+                row("ok <&>", Status::Pass, None, None),
+                row(
+                    "db \"main\"",
+                    Status::Fail,
+                    Some("exit 1\nstderr: <no such table>"),
+                    Some("a\r\nb\u{1}"),
+                ),
+            ],
+        };
+        assert_eq!(
+            report.junit(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <testsuites name=\"vz-health\" tests=\"2\" failures=\"1\" errors=\"0\" time=\"1.500\">\n\
+             \x20 <testsuite name=\"vz-health\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"1.500\" timestamp=\"2025-01-01T00:00:00Z\">\n\
+             \x20   <testcase name=\"ok &lt;&amp;&gt;\" classname=\"vz-health.exec\" time=\"1.500\"/>\n\
+             \x20   <testcase name=\"db &quot;main&quot;\" classname=\"vz-health.exec\" time=\"1.500\">\n\
+             \x20     <failure message=\"exit 1&#10;stderr: &lt;no such table&gt;\" type=\"fail\">target: sh -c 'x'\n\
+             attempts: 2\n\
+             condition: exit == 0\n\
+             observed: \"a\\tb\"</failure>\n\
+             \x20     <system-out>a&#13;\nb</system-out>\n\
+             \x20   </testcase>\n\
+             \x20 </testsuite>\n\
+             </testsuites>\n"
+        );
     }
 }

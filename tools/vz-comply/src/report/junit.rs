@@ -12,10 +12,11 @@
 //! fail the run stays out of its failure list, as it should.)
 
 use super::Report;
-use super::table::one_line;
+use super::table::file_name;
 use crate::model::{Evaluation, RuleInfo, Status};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use vz::text::{one_line, xml_attr, xml_text};
 
 /// What a test case says about a result.
 enum Outcome {
@@ -96,7 +97,8 @@ pub fn render(report: &Report) -> String {
         }
         let title = rule.map(|r| one_line(&r.title)).unwrap_or_default();
         let name = if title.is_empty() { (*id).to_string() } else { format!("{id} {title}") };
-        let _ = writeln!(body, "  <testsuite name=\"{}\" {}>", attr(&name), counts.attributes());
+        let _ =
+            writeln!(body, "  <testsuite name=\"{}\" {}>", xml_attr(&name), counts.attributes());
         body.push_str(&cases);
         body.push_str("  </testsuite>\n");
         total.tests += counts.tests;
@@ -116,11 +118,11 @@ fn case(out: &mut String, e: &Evaluation, rule: Option<&RuleInfo>, o: &Outcome) 
     let _ = write!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\"",
-        attr(&e.object.display()),
-        attr(&e.rule)
+        xml_attr(&e.object.display()),
+        xml_attr(&e.rule)
     );
-    if !matches!(e.at.input.as_str(), "" | "<stdin>" | "-") {
-        let _ = write!(out, " file=\"{}\"", attr(&e.at.input));
+    if let Some(file) = file_name(&e.at.input) {
+        let _ = write!(out, " file=\"{}\"", xml_attr(file));
     }
     let title = rule.map(|r| one_line(&r.title)).filter(|t| !t.is_empty());
     let note = e.note.as_deref().map(one_line).filter(|n| !n.is_empty());
@@ -130,7 +132,7 @@ fn case(out: &mut String, e: &Evaluation, rule: Option<&RuleInfo>, o: &Outcome) 
             let _ = writeln!(
                 out,
                 ">\n      <system-out>{}</system-out>\n    </testcase>",
-                text(&format!(
+                xml_text(&format!(
                     "warning: {}\n{}",
                     title.as_deref().unwrap_or(&e.rule),
                     details(e, rule)
@@ -141,9 +143,9 @@ fn case(out: &mut String, e: &Evaluation, rule: Option<&RuleInfo>, o: &Outcome) 
             let _ = writeln!(
                 out,
                 ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                attr(&summary(e, title.as_deref())),
-                attr(&e.rule),
-                text(&details(e, rule))
+                xml_attr(&summary(e, title.as_deref())),
+                xml_attr(&e.rule),
+                xml_text(&details(e, rule))
             );
         }
         Outcome::Error => {
@@ -154,9 +156,9 @@ fn case(out: &mut String, e: &Evaluation, rule: Option<&RuleInfo>, o: &Outcome) 
             let _ = writeln!(
                 out,
                 ">\n      <error message=\"{}\" type=\"{}\">{}</error>\n    </testcase>",
-                attr(&message),
-                attr(&e.rule),
-                text(&details(e, rule))
+                xml_attr(&message),
+                xml_attr(&e.rule),
+                xml_text(&details(e, rule))
             );
         }
         Outcome::Skipped => {
@@ -170,14 +172,14 @@ fn case(out: &mut String, e: &Evaluation, rule: Option<&RuleInfo>, o: &Outcome) 
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    attr(&message)
+                    xml_attr(&message)
                 );
             } else {
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>",
-                    attr(&message),
-                    text(&details(e, rule))
+                    xml_attr(&message),
+                    xml_text(&details(e, rule))
                 );
             }
         }
@@ -232,39 +234,6 @@ fn details(e: &Evaluation, rule: Option<&RuleInfo>) -> String {
         s.push('\n');
     }
     s
-}
-
-/// Text for an attribute value: markup and quotes escaped, line breaks
-/// and tabs as character references (a parser would turn them into
-/// spaces), characters XML 1.0 cannot hold dropped.
-pub(crate) fn attr(s: &str) -> String {
-    escape(s, true)
-}
-
-/// Text for element content: markup escaped, line breaks kept, carriage
-/// returns as references, characters XML 1.0 cannot hold dropped.
-pub(crate) fn text(s: &str) -> String {
-    escape(s, false)
-}
-
-fn escape(s: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\'' if attribute => out.push_str("&apos;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' | '\t' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -470,8 +439,6 @@ mod tests {
              </testsuites>\n"
         );
         assert_eq!(well_formed(&xml), Ok(()));
-        assert_eq!(attr("a\nb\tc\rd\u{1}\u{FFFF}e"), "a&#10;b&#9;c&#13;de");
-        assert_eq!(text("a\nb\tc\rd\u{1}e"), "a\nb\tc&#13;de");
     }
 
     proptest::proptest! {

@@ -10,10 +10,11 @@
 //! secondary lists are cut first, then the lowest-severity problems, each
 //! cut said in the comment.
 
-use super::table::{cut, line_of, one_line, plural};
+use super::table::{line_of, plural};
 use super::{Report, WaiverInfo};
-use crate::model::{Evaluation, Severity, Status};
+use crate::model::{AppliedWaiver, Evaluation, Severity, Status};
 use std::fmt::Write as _;
+use vz::text::{md_cell, one_line};
 
 /// GitHub rejects a comment of 65,536 characters or more (counted here in
 /// bytes, which is never less).
@@ -28,54 +29,10 @@ const TEXT: usize = 300;
 /// A problem's "what" lists at most this many violations.
 const WHAT_VIOLATIONS: usize = 3;
 
-/// `s` on one line with everything that means something in a table cell
-/// or to GitHub's HTML escaped: `\`, `|`, backticks, `*`, `[`, `]`, and
-/// `&`, `<`, `>` as entities.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in one_line(s).chars() {
-        match c {
-            '\\' | '|' | '`' | '*' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A table cell: [`escape`]d after cutting to `max` characters.
-pub(crate) fn cell(s: &str, max: usize) -> String {
-    escape(&cut(&one_line(s), max))
-}
-
-/// A code span that is safe in a table cell (GitHub reads `\|` inside a
-/// code span in a table as `|`); empty for an empty text.
+/// A code span of the usual width ([`vz::text::md_code`]), safe in a
+/// table cell.
 pub(crate) fn code(s: &str) -> String {
-    let one = one_line(s);
-    if one.is_empty() {
-        return String::new();
-    }
-    let body = cut(&one, CELL).replace('|', "\\|");
-    // The fence is one backtick longer than the longest run in the text,
-    // which cannot close it; a space keeps a backtick at either end from
-    // joining the fence.
-    let mut longest = 0;
-    let mut run = 0;
-    for c in body.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
-    if body.starts_with('`') || body.ends_with('`') {
-        format!("{fence} {body} {fence}")
-    } else {
-        format!("{fence}{body}{fence}")
-    }
+    vz::text::md_code(s, CELL)
 }
 
 /// Renders `report` as Markdown for a pull-request comment.
@@ -184,11 +141,11 @@ fn compose(report: &Report, problems: &[&Evaluation], kept: &[bool], cap: usize)
                 .collect::<Vec<_>>()
                 .join(" ");
             let mapping =
-                if c.mapping == "vz" { "vz's own".to_string() } else { cell(&c.mapping, CELL) };
+                if c.mapping == "vz" { "vz's own".to_string() } else { md_cell(&c.mapping, CELL) };
             let _ = writeln!(
                 out,
                 "| {} | {mapping} | {} | {} | {} | {} | {} | {} |",
-                cell(&name, CELL),
+                md_cell(&name, CELL),
                 n("passed"),
                 n("warning"),
                 n("failed"),
@@ -196,12 +153,12 @@ fn compose(report: &Report, problems: &[&Evaluation], kept: &[bool], cap: usize)
                 n("not-evaluated"),
                 c.counts.values().sum::<usize>()
             );
-            let _ = write!(notes, "- **{}**:", cell(&name, CELL));
+            let _ = write!(notes, "- **{}**:", md_cell(&name, CELL));
             for (label, text) in [("", &c.denominator), ("Source: ", &c.citation)] {
                 let text = one_line(text);
                 let text = text.trim_end_matches('.');
                 if !text.is_empty() {
-                    let _ = write!(notes, " {label}{}.", cell(text, TEXT));
+                    let _ = write!(notes, " {label}{}.", md_cell(text, TEXT));
                 }
             }
             notes.push('\n');
@@ -221,11 +178,11 @@ fn compose(report: &Report, problems: &[&Evaluation], kept: &[bool], cap: usize)
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
                 e.status.as_str(),
-                cell(&e.rule, CELL),
+                md_cell(&e.rule, CELL),
                 rule.map_or("", |r| r.severity.as_str()),
-                cell(&e.object.display(), CELL),
-                cell(&line_of(e.location()), CELL),
-                cell(&what(e), TEXT)
+                md_cell(&e.object.display(), CELL),
+                md_cell(&line_of(e.location()), CELL),
+                md_cell(&what(e), TEXT)
             );
             if e.status != Status::Error && !fixes.contains(&e.rule.as_str()) {
                 fixes.push(&e.rule);
@@ -247,9 +204,9 @@ fn compose(report: &Report, problems: &[&Evaluation], kept: &[bool], cap: usize)
             let _ = writeln!(
                 lines,
                 "- **{}** {}: {}",
-                cell(&r.id, CELL),
-                cell(&r.title, CELL),
-                cell(&r.fix, TEXT)
+                md_cell(&r.id, CELL),
+                md_cell(&r.title, CELL),
+                md_cell(&r.fix, TEXT)
             );
         }
         if !lines.is_empty() {
@@ -265,17 +222,13 @@ fn compose(report: &Report, problems: &[&Evaluation], kept: &[bool], cap: usize)
         out.push_str("| Rule | Object | Where | Reason | Owner | Expires | Waiver |\n");
         out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
         for e in waived.iter().take(cap) {
-            let w = e.waiver.as_ref();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                cell(&e.rule, CELL),
-                cell(&e.object.display(), CELL),
-                cell(&line_of(e.location()), CELL),
-                cell(w.map_or("", |w| w.reason.as_str()), TEXT),
-                code(w.and_then(|w| w.owner.as_deref()).unwrap_or("")),
-                w.and_then(|w| w.expires).map(|d| d.to_string()).unwrap_or_default(),
-                cell(w.map_or("", |w| w.source.as_str()), CELL)
+                "| {} | {} | {} | {} |",
+                md_cell(&e.rule, CELL),
+                md_cell(&e.object.display(), CELL),
+                md_cell(&line_of(e.location()), CELL),
+                waiver_cells(e.waiver.as_ref())
             );
         }
         more(&mut out, waived.len().saturating_sub(cap));
@@ -302,8 +255,8 @@ fn compose(report: &Report, problems: &[&Evaluation], kept: &[bool], cap: usize)
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
-                cell(&s.kind, CELL),
-                cell(&s.api_version, CELL),
+                md_cell(&s.kind, CELL),
+                md_cell(&s.api_version, CELL),
                 s.count
             );
         }
@@ -349,16 +302,25 @@ fn waivers(out: &mut String, title: &str, why: &str, list: &[WaiverInfo], cap: u
     for w in list.iter().take(cap) {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
-            cell(&w.rule, CELL),
-            cell(&w.selector, CELL),
-            cell(&w.reason, TEXT),
-            code(w.owner.as_deref().unwrap_or("")),
-            w.expires.map(|d| d.to_string()).unwrap_or_default(),
-            cell(&w.source, CELL)
+            "| {} | {} | {} |",
+            md_cell(&w.rule, CELL),
+            md_cell(&w.selector, CELL),
+            waiver_cells(Some(&w.waiver))
         );
     }
     more(out, list.len().saturating_sub(cap));
+}
+
+/// The reason, owner, expiry and source cells of a waiver (empty without
+/// one): the owner a code span, so `@team` mentions no one.
+fn waiver_cells(w: Option<&AppliedWaiver>) -> String {
+    format!(
+        "{} | {} | {} | {}",
+        md_cell(w.map_or("", |w| w.reason.as_str()), TEXT),
+        code(w.and_then(|w| w.owner.as_deref()).unwrap_or("")),
+        w.and_then(|w| w.expires).map(|d| d.to_string()).unwrap_or_default(),
+        md_cell(w.map_or("", |w| w.source.as_str()), CELL)
+    )
 }
 
 #[cfg(test)]
@@ -384,15 +346,7 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_tables_or_inject_html() {
-        assert_eq!(
-            escape("a|b `c` <script>&\r\nd\\e *f* [g](h)"),
-            "a\\|b \\`c\\` &lt;script&gt;&amp; d\\\\e \\*f\\* \\[g\\](h)"
-        );
-        assert_eq!(cell(&"é".repeat(100), 80), format!("{}…", "é".repeat(79)));
         assert_eq!(code("@acme/a|b"), "`@acme/a\\|b`");
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("```x`"), "```` ```x` ````");
-        assert_eq!(code(" \n"), "");
         let mut r = sample();
         r.results[1].violations[0].message = "a | b\n`c`".into();
         let text = render(&r);
@@ -449,7 +403,7 @@ mod tests {
         r.waivers.expired = (0..3000)
             .map(|i| WaiverInfo {
                 rule: format!("VZ-K8S-{i:04}"),
-                reason: "r".repeat(300),
+                waiver: AppliedWaiver { reason: "r".repeat(300), ..w.waiver.clone() },
                 ..w.clone()
             })
             .collect();

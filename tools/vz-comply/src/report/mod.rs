@@ -8,7 +8,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod table;
 
-use crate::model::{Evaluation, RuleInfo, Status};
+use crate::model::{AppliedWaiver, Evaluation, RuleInfo, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -109,23 +109,18 @@ pub struct WaiverAudit {
     pub unused: Vec<WaiverInfo>,
 }
 
-/// A waiver as the audit lists it.
+/// A waiver as the audit lists it: what it waives and selects, then its
+/// reason, owner, expiry and source as a result names them (the same
+/// fields, at the same level of the JSON).
 #[derive(Clone, Debug, Serialize)]
 pub struct WaiverInfo {
     /// The rule it waives.
     pub rule: String,
     /// What it selects, in words (`Deployment payments/api`, `namespace=legacy`).
     pub selector: String,
-    /// Why.
-    pub reason: String,
-    /// Who.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    /// The last day it applies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<jiff::civil::Date>,
-    /// `name:line` of the waiver file entry, or `annotation on KIND/NS/NAME`.
-    pub source: String,
+    /// Why, who, until when, and where it is written.
+    #[serde(flatten)]
+    pub waiver: AppliedWaiver,
 }
 
 /// Objects no rule covers.

@@ -6,18 +6,21 @@
 //! violations (the first is the primary location, the rest related
 //! locations, at most 1,000 in all as GitHub accepts) and names its object
 //! as a logical location, so input read from stdin still says where. Its
-//! `vz/v1` fingerprint hashes the rule, the object and the first
+//! fingerprint (`primaryLocationLineHash`, the key GitHub reads, and the
+//! same value as `vz/v1`) hashes the rule, the object and the first
 //! violation's path, never a line number, so editing a file above an
 //! object does not make a new alert. A run with more results than GitHub
 //! accepts (25,000) keeps the worst and says so in the run's properties.
 
 use super::Report;
-use super::table::{cut, one_line};
+use super::markdown::code;
+use super::table::file_name;
 use crate::model::{Evaluation, Level, ObjectRef, RuleInfo, Severity, Status, Violation};
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use vz::text::{cut, md_escape, one_line, path_uri};
 
 /// The schema every SARIF log names.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -201,14 +204,13 @@ fn rule(r: &RuleInfo) -> Value {
 /// The rule's fix, then the same check in other tools and the controls it
 /// serves.
 fn help_markdown(r: &RuleInfo) -> String {
-    let mut md = super::markdown::escape(&one_line(&r.fix));
+    let mut md = md_escape(&r.fix);
     if !r.aliases.is_empty() {
-        let aka: Vec<String> = r.aliases.iter().map(|a| super::markdown::code(a)).collect();
+        let aka: Vec<String> = r.aliases.iter().map(|a| code(a)).collect();
         let _ = write!(md, "\n\nThe same check elsewhere: {}.", aka.join(", "));
     }
     if !r.controls.is_empty() {
-        let controls: Vec<String> =
-            r.controls.iter().map(|c| super::markdown::code(&c.to_string())).collect();
+        let controls: Vec<String> = r.controls.iter().map(|c| code(&c.to_string())).collect();
         let _ = write!(md, "\n\nControls: {}.", controls.join(", "));
     }
     md
@@ -279,7 +281,13 @@ fn result(e: &Evaluation, rule: Option<(usize, &RuleInfo)>) -> Value {
     if !related.is_empty() {
         r.insert("relatedLocations".into(), related.into());
     }
-    r.insert("partialFingerprints".into(), json!({ "vz/v1": fingerprint(e, &display) }));
+    // GitHub reads only `primaryLocationLineHash`; `vz/v1` names the
+    // scheme for other viewers. Both are the same line-free hash.
+    let hash = fingerprint(e, &display);
+    r.insert(
+        "partialFingerprints".into(),
+        json!({ "primaryLocationLineHash": hash, "vz/v1": hash }),
+    );
     if e.status == Status::Waived {
         let mut s = json!({ "kind": "external", "status": "accepted" });
         if let Some(w) = &e.waiver {
@@ -325,7 +333,7 @@ fn location(
     if let Some(i) = id {
         l.insert("id".into(), i.into());
     }
-    if let Some(uri) = artifact_uri(&at.input) {
+    if let Some(uri) = file_name(&at.input).map(path_uri) {
         let mut physical = json!({ "artifactLocation": { "uri": uri } });
         if at.line > 0 {
             let mut region = json!({ "startLine": at.line });
@@ -347,43 +355,6 @@ fn location(
         l.insert("properties".into(), json!({ "path": p }));
     }
     l.into()
-}
-
-/// The input's name as a URI reference: a relative path with `/`
-/// separators and no leading `./` (as GitHub matches it against the
-/// repository), an absolute path as a `file://` URI, everything but
-/// unreserved characters, sub-delimiters, `@` and `/` percent-encoded (a
-/// `:` too in a relative path, so it cannot read as a scheme). `None` for
-/// standard input.
-fn artifact_uri(input: &str) -> Option<String> {
-    let p = input.trim().replace('\\', "/");
-    if p.is_empty() || p == "<stdin>" || p == "-" {
-        return None;
-    }
-    let bytes = p.as_bytes();
-    let drive =
-        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
-    let (mut out, rest) = if p.starts_with('/') {
-        ("file://".to_string(), p.as_str())
-    } else if drive {
-        ("file:///".to_string(), p.as_str())
-    } else {
-        let mut s = p.as_str();
-        while let Some(rest) = s.strip_prefix("./") {
-            s = rest;
-        }
-        (String::new(), s)
-    };
-    let absolute = !out.is_empty();
-    for b in rest.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) || (absolute && b == b':')
-        {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    if out.is_empty() { Some(".".into()) } else { Some(out) }
 }
 
 /// `sha256(rule, object, first violation's path)` in hex: stable across
@@ -540,8 +511,8 @@ pub(crate) mod sample {
         }
         for w in r.waivers.expired.iter_mut().chain(&mut r.waivers.unused) {
             w.selector.push_str(s);
-            w.reason.push_str(s);
-            w.source.push_str(s);
+            w.waiver.reason.push_str(s);
+            w.waiver.source.push_str(s);
         }
         for k in &mut r.skipped {
             k.kind.push_str(s);
@@ -735,18 +706,22 @@ pub(crate) mod sample {
                 expired: vec![WaiverInfo {
                     rule: "VZ-K8S-005".into(),
                     selector: "Deployment payments/legacy".into(),
-                    reason: "privileged until the driver moves to a DaemonSet".into(),
-                    owner: Some("alice".into()),
-                    expires: Some(jiff::civil::date(2025, 6, 30)),
-                    source: "waivers.yaml:4".into(),
+                    waiver: AppliedWaiver {
+                        reason: "privileged until the driver moves to a DaemonSet".into(),
+                        owner: Some("alice".into()),
+                        expires: Some(jiff::civil::date(2025, 6, 30)),
+                        source: "waivers.yaml:4".into(),
+                    },
                 }],
                 unused: vec![WaiverInfo {
                     rule: "VZ-K8S-009".into(),
                     selector: "namespace=legacy".into(),
-                    reason: "old node exporter".into(),
-                    owner: None,
-                    expires: None,
-                    source: "waivers.yaml:12".into(),
+                    waiver: AppliedWaiver {
+                        reason: "old node exporter".into(),
+                        owner: None,
+                        expires: None,
+                        source: "waivers.yaml:12".into(),
+                    },
                 }],
             },
             skipped: vec![Skipped {
@@ -859,7 +834,16 @@ mod tests {
     fn fingerprints(doc: &Value) -> Vec<String> {
         doc["runs"][0]["results"]
             .as_array()
-            .map(|rs| rs.iter().map(|r| r["partialFingerprints"]["vz/v1"].to_string()).collect())
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| {
+                        let f = &r["partialFingerprints"];
+                        // GitHub reads only this key; it is the same hash.
+                        assert_eq!(f["primaryLocationLineHash"], f["vz/v1"]);
+                        f["vz/v1"].to_string()
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -961,15 +945,17 @@ mod tests {
 
     #[test]
     fn inputs_become_uri_references() {
-        assert_eq!(artifact_uri("manifests.yaml").as_deref(), Some("manifests.yaml"));
-        assert_eq!(artifact_uri("././k8s/a b%.yaml").as_deref(), Some("k8s/a%20b%25.yaml"));
-        assert_eq!(artifact_uri("a:b.yaml").as_deref(), Some("a%3Ab.yaml"));
-        assert_eq!(artifact_uri("/tmp/x y.yaml").as_deref(), Some("file:///tmp/x%20y.yaml"));
-        assert_eq!(artifact_uri("C:\\k8s\\x.yaml").as_deref(), Some("file:///C:/k8s/x.yaml"));
-        assert_eq!(artifact_uri("../up/ü.yaml").as_deref(), Some("../up/%C3%BC.yaml"));
-        assert_eq!(artifact_uri("./").as_deref(), Some("."));
-        assert_eq!(artifact_uri("<stdin>"), None);
-        assert_eq!(artifact_uri(""), None);
+        let uri = |input: &str| {
+            let o = super::sample::object("Pod", "", "p");
+            let l = location(&vz::Location::at(input, 1, 1), &o, "Pod/p", "", None, None);
+            l["physicalLocation"]["artifactLocation"]["uri"].clone()
+        };
+        assert_eq!(uri("././k8s/a b%.yaml"), "k8s/a%20b%25.yaml");
+        assert_eq!(uri("a:b.yaml"), "a%3Ab.yaml");
+        assert_eq!(uri("/tmp/x y.yaml"), "file:///tmp/x%20y.yaml");
+        for stdin in ["<stdin>", "-", ""] {
+            assert_eq!(uri(stdin), Value::Null, "{stdin}");
+        }
     }
 
     #[test]
@@ -1052,6 +1038,7 @@ mod tests {
             "text": "Data is encrypted at rest: could not be evaluated: encryption.atRest is \"yes\", expected true or false"
           },
           "partialFingerprints": {
+            "primaryLocationLineHash": "214474b123309c22f620d0d8b5c24191606e93eebc30d39da2b1dd1888d7b1b6",
             "vz/v1": "214474b123309c22f620d0d8b5c24191606e93eebc30d39da2b1dd1888d7b1b6"
           },
           "properties": {
@@ -1097,6 +1084,7 @@ mod tests {
             "text": "Containers run as a non-root user: container \"app\": runAsNonRoot is not set; init container \"migrate\": runs as user 0"
           },
           "partialFingerprints": {
+            "primaryLocationLineHash": "2ee3758e762fde31d15e4cc937104453cc11402a6cfc019c1bd346c66d1e8f84",
             "vz/v1": "2ee3758e762fde31d15e4cc937104453cc11402a6cfc019c1bd346c66d1e8f84"
           },
           "properties": {
@@ -1169,6 +1157,7 @@ mod tests {
             "text": "Containers have a liveness probe: container \"app\": no livenessProbe"
           },
           "partialFingerprints": {
+            "primaryLocationLineHash": "871ad7d6d430a8736c0bdbbce47775334438887df8166d2b305dd821f1edb5e4",
             "vz/v1": "871ad7d6d430a8736c0bdbbce47775334438887df8166d2b305dd821f1edb5e4"
           },
           "properties": {
@@ -1211,6 +1200,7 @@ mod tests {
             "text": "Containers drop all capabilities: container \"sync\": capabilities.drop does not include ALL"
           },
           "partialFingerprints": {
+            "primaryLocationLineHash": "372a1cded68c7d55a26de2a62b962ee12b1878a90a6e3b0f08d21387813aec7c",
             "vz/v1": "372a1cded68c7d55a26de2a62b962ee12b1878a90a6e3b0f08d21387813aec7c"
           },
           "properties": {

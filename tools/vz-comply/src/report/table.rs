@@ -8,36 +8,9 @@
 
 use super::{Coverage, Report, WaiverInfo};
 use crate::model::{Evaluation, ObjectRef, Status};
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use vz::color::Styles;
-
-/// `s` on one line: runs of white space (line breaks included) become one
-/// space, and the ends are trimmed.
-pub(crate) fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
-/// At most `max` characters of `s`: a longer text keeps its first `max - 1`
-/// characters and ends with `…`.
-pub(crate) fn cut(s: &str, max: usize) -> Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        None => Cow::Borrowed(s),
-        Some(_) if max == 0 => Cow::Borrowed(""),
-        Some(_) => {
-            let mut out: String = s.chars().take(max - 1).collect();
-            out.push('…');
-            Cow::Owned(out)
-        }
-    }
-}
+use vz::text::one_line;
 
 /// `Deployment payments/api`, `Namespace prod`, `config app.json`.
 pub(crate) fn object_words(o: &ObjectRef) -> String {
@@ -53,6 +26,12 @@ pub(crate) fn object_words(o: &ObjectRef) -> String {
 pub(crate) fn line_of(at: &vz::Location) -> String {
     let input = one_line(&at.input);
     if at.line == 0 { input } else { format!("{input}:{}", at.line) }
+}
+
+/// The input's name when it names a file: `None` for standard input
+/// (`<stdin>`, `-`) and an unnamed input.
+pub(crate) fn file_name(input: &str) -> Option<&str> {
+    (!matches!(input.trim(), "" | "<stdin>" | "-")).then_some(input)
 }
 
 /// `1 error`, `2 errors`: `word` with an `s` unless `n` is 1.
@@ -281,14 +260,15 @@ fn waiver(w: &WaiverInfo, what: &str, p: &Paint) -> String {
         w.rule,
         one_line(&w.selector)
     );
-    if let Some(d) = w.expires {
+    let a = &w.waiver;
+    if let Some(d) = a.expires {
         let _ = write!(s, ", until {d}");
     }
-    if let Some(o) = w.owner.as_deref().map(one_line).filter(|o| !o.is_empty()) {
+    if let Some(o) = a.owner.as_deref().map(one_line).filter(|o| !o.is_empty()) {
         let _ = write!(s, ", owner {o}");
     }
-    let _ = write!(s, " ({})", one_line(&w.source));
-    let reason = one_line(&w.reason);
+    let _ = write!(s, " ({})", one_line(&a.source));
+    let reason = one_line(&a.reason);
     if !reason.is_empty() {
         let _ = write!(s, ": {reason}");
     }
@@ -342,11 +322,9 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(one_line("  a\r\n b\tc  "), "a b c");
-        assert_eq!(cut("abcd", 3), "ab…");
-        assert_eq!(cut("ééééé", 4), "ééé…");
-        assert_eq!(cut("abc", 0), "");
-        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(file_name("k8s/a.yaml"), Some("k8s/a.yaml"));
+        assert_eq!(file_name("<stdin>"), None);
+        assert_eq!(file_name("-"), None);
         assert_eq!(plural(1, "error"), "1 error");
         assert_eq!(plural(0, "error"), "0 errors");
     }

@@ -273,14 +273,7 @@ fn walk<'a>(
 
 /// A found value as messages show it: compact JSON, shortened.
 fn shown(value: &Value) -> String {
-    const MAX: usize = 60;
-    let text = value.to_string();
-    if text.chars().count() <= MAX {
-        text
-    } else {
-        let cut: String = text.chars().take(MAX - 1).collect();
-        format!("{cut}…")
-    }
+    vz::text::cut(&value.to_string(), 60).into_owned()
 }
 
 #[cfg(test)]

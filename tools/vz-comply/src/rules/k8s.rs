@@ -273,7 +273,7 @@ fn security_field<'v>(
     field: &str,
 ) -> Option<(&'v Value, String)> {
     if let Some(v) = c.value.get("securityContext").and_then(|s| s.get(field)) {
-        return Some((v, format!("{}.securityContext.{field}", c.path)));
+        return Some((v, format!("{}.securityContext.{field}", c.path())));
     }
     pod.spec
         .get("securityContext")
@@ -282,7 +282,7 @@ fn security_field<'v>(
 }
 
 fn container_field(c: &Container<'_>, field: &str) -> String {
-    format!("{}.securityContext.{field}", c.path)
+    format!("{}.securityContext.{field}", c.path())
 }
 
 // ---- pod security -----------------------------------------------------------
@@ -465,7 +465,7 @@ fn resource(ctx: &Context<'_>, o: &Object, kind: &str, resource: &str) -> Option
         if !set {
             out.push(violation(
                 o,
-                format!("{}.resources.{kind}.{resource}", c.path),
+                format!("{}.resources.{kind}.{resource}", c.path()),
                 format!("{} sets no {resource} {}", c.label(), kind.trim_end_matches('s')),
             ));
         }
@@ -491,7 +491,7 @@ fn probe(ctx: &Context<'_>, o: &Object, field: &str) -> Option<Verdict> {
         if !c.get(field).is_some_and(Value::is_object) {
             out.push(violation(
                 o,
-                format!("{}.{field}", c.path),
+                format!("{}.{field}", c.path()),
                 format!("{} has no {field}", c.label()),
             ));
         }
@@ -526,7 +526,7 @@ fn image_tag_pinned(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
         };
         out.push(violation(
             o,
-            format!("{}.image", c.path),
+            format!("{}.image", c.path()),
             format!("{}'s image {image} {problem}", c.label()),
         ));
     })
@@ -538,7 +538,7 @@ fn image_digest(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
         if tag_and_digest(image).1.is_none() {
             out.push(violation(
                 o,
-                format!("{}.image", c.path),
+                format!("{}.image", c.path()),
                 format!("{}'s image {image} is not pinned by digest", c.label()),
             ));
         }
@@ -548,18 +548,27 @@ fn image_digest(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
 fn image_pull_policy(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     each_container(ctx, o, ALL_LISTS, |_, c, out| {
         let Some(image) = image_of(c) else { return };
-        if tag_and_digest(image).1.is_some() {
+        let (tag, digest) = tag_and_digest(image);
+        if digest.is_some() {
             return;
         }
-        let policy = c.value.get("imagePullPolicy").and_then(Value::as_str);
-        if policy != Some("Always") {
+        // Kubernetes defaults the policy to Always for an untagged or
+        // `latest` image, and to IfNotPresent otherwise.
+        let default = if matches!(tag, None | Some("latest")) { "Always" } else { "IfNotPresent" };
+        let given = c.value.get("imagePullPolicy").and_then(Value::as_str);
+        let policy = given.unwrap_or(default);
+        if policy != "Always" {
             out.push(violation(
                 o,
-                format!("{}.imagePullPolicy", c.path),
+                format!("{}.imagePullPolicy", c.path()),
                 format!(
                     "{} pulls {image} with imagePullPolicy {}: a node may run a stale image",
                     c.label(),
-                    policy.unwrap_or("IfNotPresent (the default)")
+                    if given.is_some() {
+                        policy
+                    } else {
+                        "IfNotPresent (the default for a tagged image)"
+                    }
                 ),
             ));
         }
@@ -597,7 +606,7 @@ fn no_literal_secret_env(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
         for (i, e) in env.iter().enumerate() {
             let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
             let Some(value) = e.get("value").and_then(Value::as_str) else { continue };
-            let path = format!("{}.value", vz::path::index(&format!("{}.env", c.path), i));
+            let path = format!("{}.value", vz::path::index(&format!("{}.env", c.path()), i));
             // `$(VAR)` is Kubernetes' own reference to another variable.
             let reference =
                 is_placeholder(value) || (value.starts_with("$(") && value.ends_with(')'));
@@ -1025,7 +1034,13 @@ mod tests {
                 "spec.template.spec.containers[1].image: container \"b\"'s image nginx:latest is tagged latest"
             ]
         );
-        assert_eq!(messages(run("VZ-K8S-019", &[o], 0)).len(), 3);
+        // Untagged and `latest` images default to Always; a tag to IfNotPresent.
+        assert_eq!(
+            messages(run("VZ-K8S-019", &[o], 0)),
+            [
+                "spec.template.spec.containers[2].imagePullPolicy: container \"c\" pulls nginx:1.27 with imagePullPolicy IfNotPresent (the default for a tagged image): a node may run a stale image"
+            ]
+        );
     }
 
     #[test]

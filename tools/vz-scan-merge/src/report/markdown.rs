@@ -6,12 +6,12 @@
 //! escaped so no text of a report can break a table or inject HTML, and
 //! package names and owners are code spans so `@scope/name` mentions no one.
 
-use super::table::cut;
 use super::{Gate, Merged};
 use crate::ignore::EntryReport;
 use crate::merge::{BaselineStatus, Finding};
 use crate::model::Severity;
 use std::fmt::Write as _;
+use vz::text::{md_cell, md_code};
 
 /// GitHub rejects a comment of 65,536 characters or more (counted here in
 /// bytes, which is never less).
@@ -23,51 +23,14 @@ const TOP: usize = 25;
 /// The widest a cell may be, in characters (free text gets twice as much).
 const CELL_CHARS: usize = 80;
 
-/// A table cell: `|` escaped, `<` and `>` as entities, line breaks as
-/// spaces, cut to `max` characters.
-pub(crate) fn cell_max(s: &str, max: usize) -> String {
-    let one_line = s
-        .split(['\r', '\n'])
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    escape(&cut(&one_line, max))
-}
-
-/// `|` escaped, `<` and `>` as entities (the text is not cut).
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// [`cell_max`] with the usual width.
+/// A table cell of the usual width ([`md_cell`]).
 pub(crate) fn cell(s: &str) -> String {
-    cell_max(s, CELL_CHARS)
+    md_cell(s, CELL_CHARS)
 }
 
-/// A code span that is safe in a table cell (GitHub reads `\|` inside a
-/// code span in a table as `|`); empty for an empty text.
+/// A code span of the usual width ([`md_code`]), safe in a table cell.
 pub(crate) fn code(s: &str) -> String {
-    let one_line = s
-        .split(['\r', '\n'])
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    if one_line.is_empty() {
-        return String::new();
-    }
-    let body = cut(&one_line, CELL_CHARS).replace('|', "\\|");
-    if body.contains('`') { format!("`` {body} ``") } else { format!("`{body}`") }
+    md_code(s, CELL_CHARS)
 }
 
 /// The gate's verdict in words: `gate failed: 2 findings at or above high
@@ -220,7 +183,7 @@ fn render_capped(m: &Merged, cap: usize) -> String {
                 "| {} | {} | {} | {} | {} | {} |",
                 cell(&i.finding.id),
                 code(&i.finding.package.name),
-                cell_max(&s.reason, 2 * CELL_CHARS),
+                md_cell(&s.reason, 2 * CELL_CHARS),
                 code(s.owner.as_deref().unwrap_or("")),
                 cell(s.expires.as_deref().unwrap_or("")),
                 cell(&format!("{} ({})", s.kind, s.at))
@@ -287,7 +250,7 @@ fn inputs(m: &Merged) -> String {
     if scanners.is_empty() {
         format!("{n} report{s}")
     } else {
-        format!("{n} report{s} ({})", cell_max(&scanners.join(", "), 2 * CELL_CHARS))
+        format!("{n} report{s} ({})", md_cell(&scanners.join(", "), 2 * CELL_CHARS))
     }
 }
 
@@ -334,7 +297,7 @@ fn entries(out: &mut String, title: &str, why: &str, list: &[EntryReport], cap: 
             cell(&e.id),
             code(e.package.as_deref().unwrap_or("")),
             cell(e.target.as_deref().unwrap_or("")),
-            cell_max(&e.reason, 2 * CELL_CHARS),
+            md_cell(&e.reason, 2 * CELL_CHARS),
             code(e.owner.as_deref().unwrap_or("")),
             cell(e.expires.as_deref().unwrap_or("")),
             cell(&e.at)
@@ -375,7 +338,10 @@ mod tests {
         assert_eq!(cell("a|b <script>\r\nc\nd"), "a\\|b &lt;script&gt; c d");
         assert_eq!(cell(&"é".repeat(100)), format!("{}…", "é".repeat(79)));
         assert_eq!(code("@scope/a|b"), "`@scope/a\\|b`");
-        assert_eq!(code("a`b"), "`` a`b ``");
+        assert_eq!(cell("*x* [y](z) & `w`"), "\\*x\\* \\[y\\](z) &amp; \\`w\\`");
+        assert_eq!(code("a`b"), "``a`b``");
+        // A run of two backticks inside needs a fence of three.
+        assert_eq!(code("a``b"), "```a``b```");
         assert_eq!(code(" "), "");
     }
 

@@ -7,13 +7,13 @@
 //! severity first, with a note for each trimming decision.
 
 use super::Merged;
-use super::markdown::{cell, cell_max, code, escape};
-use super::table::cut;
+use super::markdown::{cell, code};
 use crate::merge::{BaselineStatus, Finding, Rating};
 use crate::model::{Scanner, Severity, TargetKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
+use vz::text::{cut, md_cell, md_escape, one_line, path_uri};
 
 /// SARIF text and the notes (trimming) to print on stderr.
 pub struct Rendered {
@@ -481,7 +481,7 @@ fn rule(findings: &[&Finding]) -> Rule {
     let mut markdown = if title.is_empty() {
         format!("**{}**", cell(&id))
     } else {
-        format!("**{}**: {}", cell(&id), cell_max(&title, DESCRIPTION_CHARS))
+        format!("**{}**: {}", cell(&id), md_cell(&title, DESCRIPTION_CHARS))
     };
     if !aliases.is_empty() {
         let aka: Vec<String> = aliases.iter().map(|a| code(a)).collect();
@@ -506,7 +506,7 @@ fn rule(findings: &[&Finding]) -> Rule {
             cell(&installed),
             cell(&fix_text(f)),
             cell(&f.target.name),
-            cell_max(&ratings(f), DESCRIPTION_CHARS)
+            md_cell(&ratings(f), DESCRIPTION_CHARS)
         );
     }
     if findings.len() > HELP_FINDINGS {
@@ -519,7 +519,7 @@ fn rule(findings: &[&Finding]) -> Rule {
         markdown.push_str("\n\nReferences:\n");
         for u in &urls {
             let _ = write!(text, "\n{u}");
-            let _ = write!(markdown, "\n- {}", escape(u));
+            let _ = write!(markdown, "\n- {}", md_escape(u));
         }
     }
 
@@ -580,10 +580,6 @@ pub(crate) fn is_web_url(u: &str) -> bool {
         })
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// The alert title comes first: `CVE-X in pkg 1.2.3 (target): title.`, then
 /// the fix.
 fn message(f: &Finding) -> String {
@@ -641,29 +637,6 @@ fn is_lockfile(location: &str) -> bool {
     }
     let name = l.rsplit(['/', '\\']).next().unwrap_or(l);
     LOCKFILES.contains(&name) || name.ends_with(".deps.json")
-}
-
-/// A path as a relative URI: `/` separators, no leading `./` or `/`,
-/// everything but unreserved characters, sub-delimiters, `@` and `/`
-/// percent-encoded (a `:` too, so the first segment is not a scheme).
-fn path_uri(path: &str) -> String {
-    let p = path.trim().replace('\\', "/");
-    let mut s = p.as_str();
-    while let Some(rest) = s.strip_prefix("./").or_else(|| s.strip_prefix('/')) {
-        s = rest;
-    }
-    if s.is_empty() {
-        return ".".to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// The result of `f`, and how many of its locations were left out.
@@ -1399,11 +1372,18 @@ mod tests {
     }
 
     #[test]
-    fn locations_become_relative_uris() {
-        assert_eq!(path_uri("./a b/C:x.json"), "a%20b/C%3Ax.json");
-        assert_eq!(path_uri("\\src\\app\\package-lock.json"), "src/app/package-lock.json");
-        assert_eq!(path_uri("//x/é"), "x/%C3%A9");
-        assert_eq!(path_uri(""), ".");
+    fn locations_become_uri_references() {
+        let uri = |target: &str, location: &str| {
+            let mut f = finding("CVE-1", "p", "1.0", Severity::Low, target);
+            f.target.name = target.into();
+            f.target.kind = TargetKind::Image;
+            f.locations = vec![location.into()];
+            let (r, _) = result(&f, 0, 10);
+            r.locations[0].physical_location.artifact_location.uri.clone()
+        };
+        assert_eq!(uri("acme/app:1.0", "usr/lib/x"), "acme/app%3A1.0");
+        assert_eq!(uri("acme/app", "./srv/a%b/package-lock.json"), "srv/a%25b/package-lock.json");
+        assert_eq!(uri("acme/app", "/app/package-lock.json"), "file:///app/package-lock.json");
         assert!(is_lockfile("srv/worker/pom.xml"));
         assert!(is_lockfile("/app/bin/App.deps.json"));
         assert!(is_lockfile("C:\\src\\yarn.lock"));

@@ -6,22 +6,8 @@ use super::Merged;
 use super::markdown::{baseline_counts, verdict};
 use crate::merge::Finding;
 use crate::model::Severity;
-use std::borrow::Cow;
 use std::fmt::Write as _;
-
-/// At most `max` characters of `s`: a longer text keeps its first `max - 1`
-/// characters and ends with `…`.
-pub(crate) fn cut(s: &str, max: usize) -> Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        None => Cow::Borrowed(s),
-        Some(_) if max == 0 => Cow::Borrowed(""),
-        Some(_) => {
-            let mut out: String = s.chars().take(max - 1).collect();
-            out.push('…');
-            Cow::Owned(out)
-        }
-    }
-}
+use vz::text::{cut, one_line};
 
 const HEADERS: [&str; 7] = ["SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED", "TARGET", "SOURCES"];
 
@@ -75,8 +61,7 @@ fn row(f: &Finding) -> [String; 7] {
     cells.map(|c| {
         let max = MAX_WIDTHS[i];
         i += 1;
-        let one_line = c.split_whitespace().collect::<Vec<_>>().join(" ");
-        cut(&one_line, max).into_owned()
+        cut(&one_line(&c), max).into_owned()
     })
 }
 
@@ -140,15 +125,6 @@ fn summary(m: &Merged) -> String {
 mod tests {
     use super::*;
     use crate::report::sarif::fixture::{empty, finding, gate, merged, sample};
-
-    #[test]
-    fn cut_counts_characters() {
-        assert_eq!(cut("abc", 3), "abc");
-        assert_eq!(cut("abcd", 3), "ab…");
-        assert_eq!(cut("ééééé", 4), "ééé…");
-        assert_eq!(cut("", 0), "");
-        assert_eq!(cut("abc", 0), "");
-    }
 
     #[test]
     fn the_sample_as_a_whole() {
