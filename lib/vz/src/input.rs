@@ -243,6 +243,42 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
 }
 
 fn parse_yaml_part(text: &str, name: &str, locate: Locate) -> Result<Vec<Document>, Error> {
+    let Some(fast) = crate::fastyaml::read(text, locate == Locate::Everything) else {
+        return parse_yaml_part_fully(text, name, locate);
+    };
+    let docs: Vec<Document> = fast
+        .into_iter()
+        .map(|d| match locate {
+            Locate::Everything => {
+                Document { value: d.value, at: Location::at(name, d.line, d.column), map: d.map }
+            }
+            Locate::Documents => Document {
+                value: d.value,
+                at: Location::at(name, d.line, 0),
+                map: SourceMap::default(),
+            },
+        })
+        .collect();
+    if cfg!(debug_assertions) {
+        assert_same_documents(&docs, parse_yaml_part_fully(text, name, locate), name);
+    }
+    Ok(docs)
+}
+
+/// The fast reader must agree with the full parser on everything: values,
+/// document starts and every location. Debug builds check each fast read.
+fn assert_same_documents(fast: &[Document], full: Result<Vec<Document>, Error>, name: &str) {
+    let full = full.unwrap_or_else(|e| panic!("{name}: read fast, but the YAML parser says {e}"));
+    assert_eq!(fast.len(), full.len(), "{name}: the fast reader found another number of documents");
+    for (a, b) in fast.iter().zip(&full) {
+        assert_eq!(a.value, b.value, "{name}: the fast reader disagrees on a value");
+        assert_eq!(a.at, b.at, "{name}: the fast reader disagrees on where a document starts");
+        assert_eq!(a.map.values, b.map.values, "{name}: the fast reader disagrees on locations");
+        assert_eq!(a.map.keys, b.map.keys, "{name}: the fast reader disagrees on key locations");
+    }
+}
+
+fn parse_yaml_part_fully(text: &str, name: &str, locate: Locate) -> Result<Vec<Document>, Error> {
     if locate == Locate::Everything {
         return Ok(yaml::parse_stream_located(text, name)?
             .into_iter()
@@ -270,7 +306,7 @@ const PARALLEL_BYTES: usize = 512 * 1024;
 /// not cut.
 fn yaml_parts(text: &str) -> Vec<(usize, usize, usize)> {
     let whole = vec![(0, text.len(), 0)];
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = crate::cores();
     if text.len() < PARALLEL_BYTES || cores < 2 {
         return whole;
     }
@@ -342,7 +378,7 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
         Err(_) => Ok(Vec::new()),
     };
     let total: usize = texts.iter().flatten().map(String::len).sum();
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = crate::cores();
     let parsed: Vec<Result<Vec<Document>, Error>> =
         if inputs.len() < 2 || cores < 2 || total < PARALLEL_BYTES {
             (0..inputs.len()).map(parse).collect()
@@ -574,6 +610,29 @@ mod tests {
         let docs = parse_documents("# c\na: 1\n---\n\nb: 2\n", "y", Locate::Documents).unwrap();
         assert_eq!(docs[0].value, json!({"a": 1}));
         assert_eq!(docs[1].at.to_string(), "y:5");
+    }
+
+    #[test]
+    fn the_fast_yaml_reader_and_the_full_parser_give_the_same_documents() {
+        let texts = [
+            "# leading\n\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p # c\nspec:\n  containers:\n  - name: app\n    args: [\"--x\", y]\n    env:\n    - name: A\n      value: |\n        line\n---\n# only a comment\n--- # next\n  kind: List\n  items:\n  - kind: A\n  - kind: B\n",
+            "a: 1\r\nb:\r\n  - x\r\n",
+            "\u{feff}a: ü\n",
+        ];
+        for text in texts {
+            assert!(crate::fastyaml::read(text, true).is_some(), "{text:?}");
+            for locate in [Locate::Documents, Locate::Everything] {
+                let fast = parse_yaml_part(text, "f.yaml", locate).expect("parses");
+                assert_same_documents(&fast, parse_yaml_part_fully(text, "f.yaml", locate), "f");
+            }
+        }
+        let docs = parse_documents(texts[0], "f.yaml", Locate::Everything).unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0].at.to_string(), "f.yaml:4:1");
+        assert_eq!(docs[0].locate("spec.containers[0].args[1]", false).to_string(), "f.yaml:11:19");
+        assert_eq!(docs[2].at.to_string(), "f.yaml:22:5");
+        let docs = parse_documents(texts[0], "f.yaml", Locate::Documents).unwrap();
+        assert_eq!(docs[0].at.to_string(), "f.yaml:4");
     }
 
     #[test]

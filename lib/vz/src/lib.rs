@@ -6,6 +6,8 @@
 //! - [`input`]: stdin or paths, JSON or YAML, multi-document streams and
 //!   kubectl `List` objects flattened, every document located.
 //! - [`yaml`]: the only module that names the YAML library.
+//! - [`fastyaml`]: a faster reader for the block YAML most inputs are,
+//!   with the same values and locations; the full parser reads the rest.
 //! - [`output`]: all-or-nothing writes to standard output.
 //! - [`merge`], [`subst`], [`scalar`], [`path`]: layering configuration.
 //! - [`duration`]: `30s`, `5m`, `1h30m`.
@@ -18,6 +20,7 @@ pub mod cli;
 pub mod color;
 pub mod duration;
 pub mod error;
+pub mod fastyaml;
 pub mod input;
 pub mod merge;
 pub mod output;
@@ -29,3 +32,10 @@ pub mod text;
 pub mod yaml;
 
 pub use error::{Error, Location, Outcome};
+
+/// How many threads can run at once (at least 1), asked once per process:
+/// `available_parallelism` reads cgroup files on every call.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}

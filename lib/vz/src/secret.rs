@@ -45,6 +45,9 @@ pub fn secret_value(v: &str) -> Option<&'static str> {
     if v.contains("-----BEGIN") && v.contains("PRIVATE KEY-----") {
         return Some("a private key");
     }
+    if !v.contains("://") || !v.contains('@') {
+        return None;
+    }
     let has_password_url = v.split_whitespace().any(|w| {
         w.split_once("://").is_some_and(|(_, rest)| {
             let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();

@@ -8,7 +8,6 @@
 //! templates → [`order`] sorts in install order → one write to stdout.
 
 pub mod checks;
-pub mod fastyaml;
 pub mod layers;
 pub mod model;
 pub mod order;
@@ -308,7 +307,7 @@ pub fn to_yaml_stream(docs: &[Value]) -> Result<Vec<u8>, Error> {
         }
         Ok(out)
     }
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = vz::cores();
     let chunk = docs.len().div_ceil(threads).max(256);
     if docs.len() <= chunk {
         return write(docs).map(String::into_bytes);

@@ -143,7 +143,7 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
             .map(|name| templates.render(name, &ctx, Some(service)).map(|docs| (docs, name)))
             .collect()
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = vz::cores();
     let chunk = services.len().div_ceil(threads).max(PARALLEL_MIN_SERVICES);
     let rendered: Vec<Result<ServiceDocs<'_>, Error>> = if services.len() <= chunk {
         services.iter().map(|(n, s)| render_one(n, s)).collect()
@@ -253,10 +253,10 @@ impl Templates {
             .and_then(|t| t.render(ctx))
             .map_err(|e| template_error(&e, &self.origins, &origin, service))?;
         #[cfg(test)]
-        if origin.starts_with("built-in ") && crate::fastyaml::parse(&text).is_none() {
+        if origin.starts_with("built-in ") && vz::fastyaml::parse(&text).is_none() {
             FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        if let Some(docs) = crate::fastyaml::parse(&text) {
+        if let Some(docs) = vz::fastyaml::parse(&text) {
             debug_assert_eq!(
                 Some(&docs),
                 vz::yaml::parse_stream(&text, &origin).ok().as_ref(),

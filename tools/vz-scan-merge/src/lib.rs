@@ -470,7 +470,7 @@ fn parse_one(doc: &Doc<'_>, from: Option<Format>) -> Parsed {
 
 /// Parses documents on all cores; results come back in document order.
 fn parse_parallel(docs: &[Doc<'_>], from: Option<Format>) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(docs.len());
+    let threads = vz::cores().min(docs.len());
     if threads <= 1 {
         return docs.iter().map(|d| parse_one(d, from)).collect();
     }

@@ -237,6 +237,23 @@ fn pods<'a>(ctx: &'a Context<'_>, o: &'a Object) -> Option<Result<Vec<PodSpec<'a
     Some(Ok(specs))
 }
 
+/// Runs `f` on every pod spec of a workload.
+fn each_pod(
+    ctx: &Context<'_>,
+    o: &Object,
+    mut f: impl FnMut(&PodSpec<'_>, &mut Vec<Violation>),
+) -> Option<Verdict> {
+    let specs = match pods(ctx, o)? {
+        Ok(s) => s,
+        Err(v) => return Some(v),
+    };
+    let mut out = Vec::new();
+    for pod in &specs {
+        f(pod, &mut out);
+    }
+    Some(verdict(out))
+}
+
 /// Runs `f` on every container (those of the lists in `lists`) of every pod
 /// spec of a workload.
 fn each_container(
@@ -384,31 +401,16 @@ fn not_privileged(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
 }
 
 fn host_namespace(ctx: &Context<'_>, o: &Object, field: &str, what: &str) -> Option<Verdict> {
-    let specs = match pods(ctx, o)? {
-        Ok(s) => s,
-        Err(v) => return Some(v),
-    };
-    let out = specs
-        .iter()
-        .filter(|p| p.spec.get(field).and_then(Value::as_bool) == Some(true))
-        .map(|p| {
-            violation(
-                o,
-                vz::path::key(p.path, field),
-                format!("the pod shares {what} ({field}: true)"),
-            )
-        })
-        .collect();
-    Some(verdict(out))
+    each_pod(ctx, o, |p, out| {
+        if p.spec.get(field).and_then(Value::as_bool) == Some(true) {
+            let message = format!("the pod shares {what} ({field}: true)");
+            out.push(violation(o, vz::path::key(p.path, field), message));
+        }
+    })
 }
 
 fn no_host_path(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    let specs = match pods(ctx, o)? {
-        Ok(s) => s,
-        Err(v) => return Some(v),
-    };
-    let mut out = Vec::new();
-    for p in &specs {
+    each_pod(ctx, o, |p, out| {
         let volumes =
             p.spec.get("volumes").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
         for (i, v) in volumes.iter().enumerate() {
@@ -422,8 +424,7 @@ fn no_host_path(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
                 ));
             }
         }
-    }
-    Some(verdict(out))
+    })
 }
 
 fn seccomp_profile(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
@@ -628,49 +629,33 @@ fn no_literal_secret_env(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
 }
 
 fn no_service_account_token(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    let specs = match pods(ctx, o)? {
-        Ok(s) => s,
-        Err(v) => return Some(v),
-    };
-    let mut out = Vec::new();
-    for p in &specs {
-        match p.spec.get("automountServiceAccountToken").and_then(Value::as_bool) {
-            Some(false) => continue,
-            Some(true) => {
-                out.push(violation(
-                    o,
-                    vz::path::key(p.path, "automountServiceAccountToken"),
-                    "the pod mounts a service-account token (automountServiceAccountToken: true)"
-                        .into(),
-                ));
-                continue;
+    each_pod(ctx, o, |p, out| {
+        let path = vz::path::key(p.path, "automountServiceAccountToken");
+        let why = match p.spec.get("automountServiceAccountToken").and_then(Value::as_bool) {
+            Some(false) => return,
+            Some(true) => " (automountServiceAccountToken: true)".to_string(),
+            None => {
+                let account = p
+                    .spec
+                    .get("serviceAccountName")
+                    .or_else(|| p.spec.get("serviceAccount"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("default");
+                let sa = ctx.service_accounts.get(&(o.namespace.as_str(), account));
+                let detail = match sa
+                    .map(|sa| sa.get("automountServiceAccountToken").and_then(Value::as_bool))
+                {
+                    Some(Some(false)) => return,
+                    Some(_) => format!(
+                        "ServiceAccount {account} does not set automountServiceAccountToken: false"
+                    ),
+                    None => format!("ServiceAccount {account} is not in the input"),
+                };
+                format!(": neither the pod nor its ServiceAccount opts out ({detail})")
             }
-            None => {}
-        }
-        let account = p
-            .spec
-            .get("serviceAccountName")
-            .or_else(|| p.spec.get("serviceAccount"))
-            .and_then(Value::as_str)
-            .unwrap_or("default");
-        let sa = ctx.service_accounts.get(&(o.namespace.as_str(), account));
-        if sa.and_then(|sa| sa.get("automountServiceAccountToken")).and_then(Value::as_bool)
-            == Some(false)
-        {
-            continue;
-        }
-        let why = if sa.is_some() {
-            format!("ServiceAccount {account} does not set automountServiceAccountToken: false")
-        } else {
-            format!("ServiceAccount {account} is not in the input")
         };
-        out.push(violation(
-            o,
-            vz::path::key(p.path, "automountServiceAccountToken"),
-            format!("the pod mounts a service-account token: neither the pod nor its ServiceAccount opts out ({why})"),
-        ));
-    }
-    Some(verdict(out))
+        out.push(violation(o, path, format!("the pod mounts a service-account token{why}")));
+    })
 }
 
 // ---- placement --------------------------------------------------------------
@@ -800,35 +785,26 @@ pub fn selects(selector: Option<&Value>, labels: &Map<String, Value>) -> bool {
 }
 
 fn network_policy(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    let specs = match pods(ctx, o)? {
-        Ok(s) => s,
-        Err(v) => return Some(v),
-    };
     let policies = ctx.network_policies.get(o.namespace.as_str()).map_or(&[][..], Vec::as_slice);
-    let mut out = Vec::new();
-    for p in &specs {
+    each_pod(ctx, o, |p, out| {
         let labels = pod_labels(o, p);
-        if !policies.iter().any(|np| selects(np.pointer("/spec/podSelector"), labels)) {
-            let where_ = if o.namespace.is_empty() {
-                String::new()
-            } else {
-                format!(" in namespace {}", o.namespace)
-            };
-            let message = if policies.is_empty() {
-                format!(
-                    "no NetworkPolicy{where_} in the input, so its pods accept traffic from anywhere"
-                )
-            } else {
-                format!("none of the {} NetworkPolicies{where_} selects its pods", policies.len())
-            };
-            out.push(violation(
-                o,
-                vz::path::parent(p.path).unwrap_or_default().to_string(),
-                message,
-            ));
+        if policies.iter().any(|np| selects(np.pointer("/spec/podSelector"), labels)) {
+            return;
         }
-    }
-    Some(verdict(out))
+        let where_ = if o.namespace.is_empty() {
+            String::new()
+        } else {
+            format!(" in namespace {}", o.namespace)
+        };
+        let message = if policies.is_empty() {
+            format!(
+                "no NetworkPolicy{where_} in the input, so its pods accept traffic from anywhere"
+            )
+        } else {
+            format!("none of the {} NetworkPolicies{where_} selects its pods", policies.len())
+        };
+        out.push(violation(o, vz::path::parent(p.path).unwrap_or_default().to_string(), message));
+    })
 }
 
 /// Kinds whose replicas a PodDisruptionBudget and the production rule look at.

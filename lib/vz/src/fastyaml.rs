@@ -1,0 +1,1340 @@
+//! A fast path for reading the YAML that manifests and rendered templates
+//! are made of, with the same values and the same locations as
+//! [`crate::yaml`] gives, or `None` for anything outside the subset (the
+//! caller then uses the full parser).
+//!
+//! The full parser reads about 10 MB/s; a `kubectl get -o yaml` dump, a
+//! `helm template` stream or a rendered template is nearly always block
+//! YAML with short scalars, which this reader reads five to seven times
+//! faster (about 50 MB/s, locations included). The subset:
+//! - block mappings and sequences (indented or not under a key, `- key: v`
+//!   items), comments on their own lines and after values, blank lines,
+//!   `---` and `...` markers (with a comment after them), CRLF line ends, a
+//!   leading byte-order mark;
+//! - plain scalars whose type is beyond doubt (booleans and nulls of the
+//!   YAML 1.2 core schema, decimal integers, `1.5`-style decimals, text no
+//!   number parser reads), single- and double-quoted scalars on one line
+//!   (the common escapes), plain and quoted mapping keys that are text;
+//! - literal and folded block scalars (`|`, `|-`, `|+`, `>`, `>-`, `>+`)
+//!   with detected indentation (folded ones without more-indented lines);
+//! - flow collections on one line (`[a, "b"]`, `{"k": 1}`, JSON), and a
+//!   scalar or flow collection on the line after its key or `-`.
+//!
+//! Anything else returns `None`: anchors, aliases, tags, directives, tabs,
+//! multi-line plain or quoted scalars and flow collections, complex keys,
+//! numbers in other spellings (`1e3`, `0x1F`, `+1`, `.5`), duplicate keys,
+//! nesting deeper than 48, characters YAML does not allow. The reader
+//! refuses rather than guesses, so an input the full parser rejects gets its
+//! error, with its location, from the full parser.
+//!
+//! In debug builds, [`crate::input`] checks every fast read against the full
+//! parser, values and locations, so the whole test suite proves them equal.
+
+use crate::yaml::SourceMap;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// The deepest nesting read here; deeper documents go to the full parser,
+/// which enforces [`crate::yaml::MAX_DEPTH`].
+const MAX_DEPTH: usize = 48;
+
+/// The most documents read here in one text (the full parser's budget).
+const MAX_DOCUMENTS: usize = 100_000;
+
+/// One document read by the fast path.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    /// The document.
+    pub value: Value,
+    /// The line (1-based) where the document's content starts: its first
+    /// key or `-`, after any comments and blank lines.
+    pub line: usize,
+    /// The column (1-based) of that first key or `-`.
+    pub column: usize,
+    /// The line and column of every key and value, exactly as
+    /// [`crate::yaml::parse_stream_located`] records them; empty unless
+    /// asked for.
+    pub map: SourceMap,
+}
+
+/// The documents of `text`, if it is in the subset; empty documents are
+/// dropped, as the full parser does.
+pub fn parse(text: &str) -> Option<Vec<Value>> {
+    Some(read(text, false)?.into_iter().map(|d| d.value).collect())
+}
+
+/// The documents of `text` with where each starts, and with the location
+/// of every key and value when `locate` is true; `None` outside the subset.
+pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = Reader {
+        text,
+        lines: Vec::new(),
+        i: 0,
+        locate,
+        depth: 0,
+        path: String::new(),
+        map: SourceMap::default(),
+    };
+    let mut docs = Vec::new();
+    let b = text.as_bytes();
+    let (mut pos, mut no) = (0, 0);
+    while pos < b.len() {
+        // One pass over the line: its indentation, its end, and whether it
+        // holds anything but printable ASCII.
+        let mut i = pos;
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let indent = i - pos;
+        let mut odd = false;
+        while let Some(&c) = b.get(i) {
+            if c == b'\n' {
+                break;
+            }
+            odd |= !(0x20..0x7f).contains(&c);
+            i += 1;
+        }
+        let next = (i + 1).min(b.len());
+        let raw = &text[pos..i];
+        // CRLF ends a line; a lone CR is a line break too, refused below.
+        let raw = if i < b.len() { raw.strip_suffix('\r').unwrap_or(raw) } else { raw };
+        no += 1;
+        pos = next;
+        let ascii = if odd { check_chars(raw)? } else { true };
+        let content = &raw[indent.min(raw.len())..];
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if indent == 0 && (content.starts_with("---") || content.starts_with("...")) {
+            let rest = &content[3..];
+            if !(rest.is_empty() || rest.starts_with(' ')) || !is_end(rest) {
+                return None;
+            }
+            reader.document(&mut docs)?;
+            continue;
+        }
+        if indent == 0 && content.starts_with('%') {
+            return None;
+        }
+        let end = if ascii { raw.len() } else { raw.chars().count() } + 1;
+        let text = content.trim_end_matches(' ');
+        reader.lines.push(Line { no, indent, text, end, next, ascii });
+    }
+    reader.document(&mut docs)?;
+    Some(docs)
+}
+
+/// Whether `raw` (one line, without its line break) is ASCII; `None` when
+/// it holds a character this reader leaves to the full parser (tabs,
+/// control characters, C1 controls, NEL, line separators, byte-order marks).
+fn check_chars(raw: &str) -> Option<bool> {
+    if raw.bytes().fold(false, |bad, b| bad | (b < 0x20) | (b == 0x7f)) {
+        return None;
+    }
+    if raw.is_ascii() {
+        return Some(true);
+    }
+    let odd = |c: char| {
+        matches!(
+            c,
+            '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+    };
+    (!raw.chars().any(odd)).then_some(false)
+}
+
+/// A line with content (not blank, not only a comment).
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    /// Line number, 1-based.
+    no: usize,
+    /// Spaces before `text`.
+    indent: usize,
+    /// The content, trailing spaces trimmed.
+    text: &'a str,
+    /// The column just past the line's last character (trailing spaces
+    /// and comments included).
+    end: usize,
+    /// Where the next line starts in the stream.
+    next: usize,
+    /// Whether the line is ASCII (columns are byte offsets).
+    ascii: bool,
+}
+
+impl Line<'_> {
+    /// The column (1-based, in characters) of byte `off` of `text`.
+    fn col(&self, off: usize) -> usize {
+        let before = if self.ascii { off } else { self.text[..off].chars().count() };
+        self.indent + before + 1
+    }
+}
+
+type At = (usize, usize);
+
+struct Reader<'a> {
+    text: &'a str,
+    /// The content lines of the current document.
+    lines: Vec<Line<'a>>,
+    /// The next line to read.
+    i: usize,
+    locate: bool,
+    depth: usize,
+    /// The path of the node being read (when locating).
+    path: String,
+    /// The locations in the current document (when locating).
+    map: SourceMap,
+}
+
+fn is_item(content: &str) -> bool {
+    content == "-" || content.starts_with("- ")
+}
+
+/// `rest` (what follows a value or an indicator) is nothing or a comment.
+fn is_end(rest: &str) -> bool {
+    let trimmed = rest.trim_start_matches(' ');
+    trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())
+}
+
+impl<'a> Reader<'a> {
+    /// Reads the document whose lines are gathered, if any.
+    fn document(&mut self, docs: &mut Vec<Doc>) -> Option<()> {
+        let Some(&first) = self.lines.first() else {
+            return Some(());
+        };
+        if docs.len() == MAX_DOCUMENTS {
+            return None;
+        }
+        self.i = 0;
+        self.depth = 0;
+        self.path.clear();
+        let value = if is_item(first.text) {
+            self.sequence_node(first)?
+        } else {
+            self.mapping_node(first)?
+        };
+        if self.i != self.lines.len() {
+            return None;
+        }
+        self.lines.clear();
+        let map = std::mem::take(&mut self.map);
+        docs.push(Doc { value, line: first.no, column: first.indent + 1, map });
+        Some(())
+    }
+
+    /// Appends `key` to the path (as [`crate::path::key`] writes it);
+    /// returns the length to go back to.
+    fn enter_key(&mut self, key: &str) -> usize {
+        let len = self.path.len();
+        if self.locate {
+            if !key.is_empty() && !key.bytes().any(|c| matches!(c, b'.' | b'[' | b']' | b'"')) {
+                if len > 0 {
+                    self.path.push('.');
+                }
+                self.path.push_str(key);
+            } else {
+                self.path = crate::path::key(&self.path, key);
+            }
+        }
+        len
+    }
+
+    /// Appends item `i` to the path (as [`crate::path::index`] writes it).
+    fn enter_index(&mut self, i: usize) -> usize {
+        let len = self.path.len();
+        if self.locate {
+            let _ = write!(self.path, "[{i}]");
+        }
+        len
+    }
+
+    fn leave(&mut self, len: usize) {
+        self.path.truncate(len);
+    }
+
+    fn value_at(&mut self, at: At) {
+        if self.locate {
+            self.map.values.insert(self.path.clone(), at);
+        }
+    }
+
+    fn key_at(&mut self, at: At) {
+        if self.locate {
+            self.map.keys.insert(self.path.clone(), at);
+        }
+    }
+
+    fn deeper(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// A block mapping whose first key is on `line` (the current line).
+    fn mapping_node(&mut self, line: Line<'a>) -> Option<Value> {
+        self.deeper()?;
+        self.value_at((line.no, line.col(0)));
+        let value = self.mapping(line.indent)?;
+        self.depth -= 1;
+        Some(value)
+    }
+
+    /// A block sequence whose first `-` is on `line` (the current line).
+    fn sequence_node(&mut self, line: Line<'a>) -> Option<Value> {
+        self.deeper()?;
+        self.value_at((line.no, line.col(0)));
+        let value = self.sequence(line.indent, false)?;
+        self.depth -= 1;
+        Some(value)
+    }
+
+    /// The node on the current line, more indented than its parent's key
+    /// or `-`: a block collection, or a scalar or flow collection alone on
+    /// its line.
+    fn nested(&mut self) -> Option<Value> {
+        let line = self.lines[self.i];
+        if is_item(line.text) {
+            self.sequence_node(line)
+        } else if split_key(line.text).is_some() {
+            self.mapping_node(line)
+        } else if line.text.starts_with(['|', '>']) {
+            None
+        } else {
+            self.i += 1;
+            self.scalar_or_flow(line, 0, line.indent)
+        }
+    }
+
+    fn mapping(&mut self, indent: usize) -> Option<Value> {
+        let mut map = Map::new();
+        while let Some(&line) = self.lines.get(self.i) {
+            if line.indent < indent || (line.indent == indent && is_item(line.text)) {
+                break;
+            }
+            if line.indent > indent {
+                return None;
+            }
+            let (key, colon) = split_key(line.text)?;
+            self.i += 1;
+            let len = self.enter_key(&key);
+            self.key_at((line.no, line.col(0)));
+            let rest = &line.text[colon + 1..];
+            let value = if is_end(rest) {
+                match self.lines.get(self.i) {
+                    Some(next) if next.indent > indent => self.nested()?,
+                    Some(next) if next.indent == indent && is_item(next.text) => {
+                        // `-` lined up with the keys: the sequence stands
+                        // where its first item does.
+                        self.deeper()?;
+                        let value = self.sequence(indent, true)?;
+                        self.depth -= 1;
+                        value
+                    }
+                    _ => {
+                        self.value_at((line.no, line.col(colon)));
+                        Value::Null
+                    }
+                }
+            } else {
+                let off = line.text.len() - rest.trim_start_matches(' ').len();
+                self.scalar_or_flow(line, off, indent)?
+            };
+            self.leave(len);
+            if map.insert(key.into_owned(), value).is_some() {
+                return None;
+            }
+        }
+        Some(Value::Object(map))
+    }
+
+    /// The items of a block sequence at `indent`; an `indentless` one (a
+    /// mapping value whose `-` line up with the keys) records its own
+    /// location, its first item's.
+    fn sequence(&mut self, indent: usize, indentless: bool) -> Option<Value> {
+        let mut items = Vec::new();
+        while let Some(&line) = self.lines.get(self.i) {
+            if line.indent != indent || !is_item(line.text) {
+                if line.indent > indent {
+                    return None;
+                }
+                break;
+            }
+            let rest = line.text[1..].trim_start_matches(' ');
+            let off = line.text.len() - rest.len();
+            let empty = rest.is_empty() || rest.starts_with('#');
+            // Where the parser stands after `-`, the spaces and any comment.
+            let mark = if empty { (line.no, line.end) } else { (line.no, line.col(off)) };
+            if indentless && items.is_empty() {
+                self.value_at(mark);
+            }
+            let len = self.enter_index(items.len());
+            let item = if empty {
+                self.i += 1;
+                match self.lines.get(self.i) {
+                    Some(next) if next.indent > indent => self.nested()?,
+                    _ => {
+                        self.value_at(mark);
+                        Value::Null
+                    }
+                }
+            } else if is_item(rest) {
+                return None;
+            } else if split_key(rest).is_some() {
+                // `- key: value` opens a mapping whose keys line up with `key`.
+                let inner = Line { indent: indent + off, text: rest, ..line };
+                self.lines[self.i] = inner;
+                self.mapping_node(inner)?
+            } else {
+                self.i += 1;
+                let inner = Line { indent: indent + off, text: rest, ..line };
+                self.scalar_or_flow(inner, 0, indent)?
+            };
+            self.leave(len);
+            items.push(item);
+        }
+        Some(Value::Array(items))
+    }
+
+    /// The value at byte `off` of `line` (already consumed): a block scalar,
+    /// a flow collection or a scalar. `parent` is the indentation of the
+    /// collection holding it.
+    fn scalar_or_flow(&mut self, line: Line<'a>, off: usize, parent: usize) -> Option<Value> {
+        let s = &line.text[off..];
+        match s.as_bytes()[0] {
+            b'|' | b'>' => self.block_scalar(line, off, parent),
+            b'[' | b'{' | b'"' | b'\'' => {
+                let (value, end) = self.flow(line, off)?;
+                is_end(&line.text[end..]).then_some(value)
+            }
+            _ => {
+                let text = match comment_start(s) {
+                    Some(p) => s[..p].trim_end_matches(' '),
+                    None => s,
+                };
+                if !plain_start(text) || has_mapping_colon(text) {
+                    return None;
+                }
+                let value = plain(text)?;
+                self.value_at((line.no, line.col(off)));
+                Some(value)
+            }
+        }
+    }
+
+    /// A flow node at byte `off` of `line`: the value and the offset after it.
+    fn flow(&mut self, line: Line<'a>, off: usize) -> Option<(Value, usize)> {
+        let t = line.text;
+        let b = t.as_bytes();
+        let at = (line.no, line.col(off));
+        let (value, end) = match *b.get(off)? {
+            b'"' => {
+                let (s, end) = double_quoted(t, off)?;
+                (Value::String(s.into_owned()), end)
+            }
+            b'\'' => {
+                let (s, end) = single_quoted(t, off)?;
+                (Value::String(s.into_owned()), end)
+            }
+            b'[' => {
+                self.deeper()?;
+                let mut items = Vec::new();
+                let mut i = skip_spaces(b, off + 1);
+                if b.get(i) == Some(&b']') {
+                    i += 1;
+                } else {
+                    loop {
+                        let len = self.enter_index(items.len());
+                        let (v, end) = self.flow(line, i)?;
+                        self.leave(len);
+                        items.push(v);
+                        i = skip_spaces(b, end);
+                        match b.get(i)? {
+                            b',' => i = skip_spaces(b, i + 1),
+                            b']' => break i += 1,
+                            _ => return None,
+                        }
+                    }
+                }
+                self.depth -= 1;
+                (Value::Array(items), i)
+            }
+            b'{' => {
+                self.deeper()?;
+                let mut map = Map::new();
+                let mut i = skip_spaces(b, off + 1);
+                if b.get(i) == Some(&b'}') {
+                    i += 1;
+                } else {
+                    loop {
+                        let key_at = (line.no, line.col(i));
+                        let (key, end, quoted) = match b.get(i)? {
+                            b'"' => double_quoted(t, i).map(|(k, e)| (k, e, true))?,
+                            b'\'' => single_quoted(t, i).map(|(k, e)| (k, e, true))?,
+                            _ => {
+                                let (k, e) = flow_plain(t, i, true)?;
+                                match classify(k)? {
+                                    Plain::Text => (Cow::Borrowed(k), e, false),
+                                    Plain::Typed(_) => return None,
+                                }
+                            }
+                        };
+                        i = skip_spaces(b, end);
+                        if b.get(i) != Some(&b':') {
+                            return None;
+                        }
+                        i += 1;
+                        if !quoted && b.get(i) != Some(&b' ') {
+                            return None;
+                        }
+                        i = skip_spaces(b, i);
+                        if matches!(b.get(i), None | Some(b',' | b'}' | b'#')) {
+                            return None;
+                        }
+                        let len = self.enter_key(&key);
+                        self.key_at(key_at);
+                        let (v, end) = self.flow(line, i)?;
+                        self.leave(len);
+                        if map.insert(key.into_owned(), v).is_some() {
+                            return None;
+                        }
+                        i = skip_spaces(b, end);
+                        match b.get(i)? {
+                            b',' => i = skip_spaces(b, i + 1),
+                            b'}' => break i += 1,
+                            _ => return None,
+                        }
+                    }
+                }
+                self.depth -= 1;
+                (Value::Object(map), i)
+            }
+            _ => {
+                let (s, end) = flow_plain(t, off, false)?;
+                (plain(s)?, end)
+            }
+        };
+        self.value_at(at);
+        Some((value, end))
+    }
+
+    /// A literal (`|`) or folded (`>`) block scalar whose header is at byte
+    /// `off` of `line`, its content on the lines after it, more indented
+    /// than `parent`.
+    fn block_scalar(&mut self, line: Line<'a>, off: usize, parent: usize) -> Option<Value> {
+        let header = &line.text[off..];
+        let folded = header.starts_with('>');
+        let (chomp, rest) = match header.as_bytes().get(1) {
+            Some(b'-') => (Chomp::Strip, &header[2..]),
+            Some(b'+') => (Chomp::Keep, &header[2..]),
+            _ => (Chomp::Clip, &header[1..]),
+        };
+        if !is_end(rest) {
+            return None;
+        }
+        let text = self.text;
+        let mut out = String::new();
+        // The content's indentation, from its first non-blank line.
+        let mut indent: Option<usize> = None;
+        let (mut leading, mut leading_max, mut blanks) = (0, 0, 0);
+        let (mut no, mut last) = (line.no, line.no);
+        let mut at = None;
+        let mut pos = line.next;
+        while pos < text.len() {
+            let (raw, next, broken) = match text[pos..].find('\n') {
+                Some(e) => (&text[pos..pos + e], pos + e + 1, true),
+                None => (&text[pos..], text.len(), false),
+            };
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            no += 1;
+            pos = next;
+            let content = raw.trim_start_matches(' ');
+            let spaces = raw.len() - content.len();
+            if content.is_empty() {
+                match indent {
+                    // Spaces beyond the indentation are content.
+                    Some(n) if spaces > n => return None,
+                    // A last line of spaces with no line break adds nothing.
+                    _ if !broken => break,
+                    None => {
+                        leading += 1;
+                        leading_max = leading_max.max(spaces);
+                    }
+                    Some(_) => blanks += 1,
+                }
+                continue;
+            }
+            let n = match indent {
+                None if spaces <= parent => {
+                    // No content: the scalar ends where this line starts.
+                    at = Some((no, spaces + 1));
+                    blanks = leading;
+                    break;
+                }
+                None => {
+                    if leading_max > spaces {
+                        return None;
+                    }
+                    indent = Some(spaces);
+                    at = Some((no, spaces + 1));
+                    out.extend(std::iter::repeat_n('\n', leading));
+                    spaces
+                }
+                Some(n) if spaces < n => break,
+                Some(n) => {
+                    if folded && spaces > n {
+                        return None;
+                    }
+                    if folded && blanks == 0 {
+                        out.push(' ');
+                    } else {
+                        let breaks = if folded { blanks } else { blanks + 1 };
+                        out.extend(std::iter::repeat_n('\n', breaks));
+                    }
+                    blanks = 0;
+                    n
+                }
+            };
+            out.push_str(&raw[n..]);
+            last = no;
+        }
+        // An empty scalar at the end of the text stands somewhere else.
+        let at = at?;
+        let breaks = match (indent, chomp) {
+            (_, Chomp::Strip) | (None, Chomp::Clip) => 0,
+            (Some(_), Chomp::Clip) => 1,
+            (Some(_), Chomp::Keep) => blanks + 1,
+            (None, Chomp::Keep) => blanks,
+        };
+        out.extend(std::iter::repeat_n('\n', breaks));
+        while self.lines.get(self.i).is_some_and(|l| l.no <= last) {
+            self.i += 1;
+        }
+        self.value_at(at);
+        Some(Value::String(out))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Chomp {
+    Strip,
+    Clip,
+    Keep,
+}
+
+fn skip_spaces(b: &[u8], mut i: usize) -> usize {
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
+}
+
+/// Where a comment starts in a plain scalar's line (the space before `#`).
+fn comment_start(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (1..b.len()).find(|&i| b[i] == b'#' && b[i - 1] == b' ').map(|i| i - 1)
+}
+
+/// Whether a plain scalar holds `: ` or ends with `:` (a mapping, or an
+/// error, in block context).
+fn has_mapping_colon(s: &str) -> bool {
+    let b = s.as_bytes();
+    (0..b.len()).any(|i| b[i] == b':' && b.get(i + 1).is_none_or(|&c| c == b' '))
+}
+
+/// Whether a plain scalar may start this way.
+fn plain_start(s: &str) -> bool {
+    match s.as_bytes() {
+        [] => false,
+        [b'-', rest @ ..] => !rest.is_empty() && !b" ,[]{}".contains(&rest[0]),
+        [first, ..] => !b"?:,[]{}#&*!|>'\"%@` ".contains(first),
+    }
+}
+
+/// A plain scalar inside a flow collection, from byte `off`: the text and
+/// the offset after it (a key ends at `: `). Refused when it holds any
+/// other `:`, or `#` or quotes.
+fn flow_plain(t: &str, off: usize, key: bool) -> Option<(&str, usize)> {
+    let b = t.as_bytes();
+    let mut end = off;
+    while let Some(&c) = b.get(end) {
+        match c {
+            b',' | b'[' | b']' | b'{' | b'}' => break,
+            b':' if key && b.get(end + 1) == Some(&b' ') => break,
+            b':' | b'#' | b'"' | b'\'' => return None,
+            _ => end += 1,
+        }
+    }
+    let s = t[off..end].trim_end_matches(' ');
+    plain_start(s).then_some((s, end))
+}
+
+/// `key: rest`, `key:` or `key: # comment`, with a plain or quoted key
+/// that is text (spaces may come before the `:`): the key and the byte
+/// offset of its `:`.
+fn split_key(content: &str) -> Option<(Cow<'_, str>, usize)> {
+    let b = content.as_bytes();
+    let (key, end) = match b[0] {
+        b'"' => double_quoted(content, 0)?,
+        b'\'' => single_quoted(content, 0)?,
+        _ => {
+            // A plain key holding a `:` is left to the full parser.
+            let colon = b.iter().position(|&c| c == b':')?;
+            let key = content[..colon].trim_end_matches(' ');
+            let plain_key = plain_start(key)
+                && !key.starts_with('-')
+                && !key
+                    .bytes()
+                    .any(|c| matches!(c, b'#' | b'{' | b'}' | b'[' | b']' | b',' | b'"' | b'\''))
+                && matches!(classify(key)?, Plain::Text);
+            if !plain_key {
+                return None;
+            }
+            (Cow::Borrowed(key), key.len())
+        }
+    };
+    let colon = skip_spaces(b, end);
+    if b.get(colon) != Some(&b':') || b.get(colon + 1).is_some_and(|&c| c != b' ') {
+        return None;
+    }
+    Some((key, colon))
+}
+
+/// A double-quoted scalar starting at byte `off` of `t`: its text and the
+/// offset after the closing quote. Only one-line scalars and the common
+/// escapes.
+fn double_quoted(t: &str, off: usize) -> Option<(Cow<'_, str>, usize)> {
+    let b = t.as_bytes();
+    let start = off + 1;
+    let mut i = start;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => return Some((Cow::Borrowed(&t[start..i]), i + 1)),
+            b'\\' => break,
+            _ => i += 1,
+        }
+    }
+    let mut out = String::from(&t[start..i]);
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some((Cow::Owned(out), i + 1)),
+            b'\\' => {
+                let e = *b.get(i + 1)?;
+                i += 2;
+                let c = match e {
+                    b'"' => '"',
+                    b'\\' => '\\',
+                    b'/' => '/',
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'n' => '\n',
+                    b'r' => '\r',
+                    b't' => '\t',
+                    b'0' => '\0',
+                    b'a' => '\u{7}',
+                    b'v' => '\u{b}',
+                    b'e' => '\u{1b}',
+                    b'x' | b'u' => {
+                        let len = if e == b'x' { 2 } else { 4 };
+                        let hex = t.get(i..i + len)?;
+                        if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                            return None;
+                        }
+                        i += len;
+                        char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+                    }
+                    _ => return None,
+                };
+                out.push(c);
+            }
+            _ => {
+                let next = t[i..].find(['"', '\\']).map_or(t.len(), |p| i + p);
+                out.push_str(&t[i..next]);
+                i = next;
+            }
+        }
+    }
+}
+
+/// A single-quoted scalar starting at byte `off` of `t` (`''` is a quote):
+/// its text and the offset after the closing quote.
+fn single_quoted(t: &str, off: usize) -> Option<(Cow<'_, str>, usize)> {
+    let start = off + 1;
+    let close = start + t[start..].find('\'')?;
+    if t.as_bytes().get(close + 1) != Some(&b'\'') {
+        return Some((Cow::Borrowed(&t[start..close]), close + 1));
+    }
+    let mut out = String::new();
+    let mut i = start;
+    loop {
+        let q = i + t[i..].find('\'')?;
+        out.push_str(&t[i..q]);
+        if t.as_bytes().get(q + 1) == Some(&b'\'') {
+            out.push('\'');
+            i = q + 2;
+        } else {
+            return Some((Cow::Owned(out), q + 1));
+        }
+    }
+}
+
+/// What a plain scalar is, typed as the full parser types it.
+enum Plain {
+    /// Text: the scalar as written.
+    Text,
+    /// A boolean, a null or a number.
+    Typed(Value),
+}
+
+/// The value of a plain scalar, or `None` when its type is a spelling this
+/// reader leaves to the full parser.
+fn plain(s: &str) -> Option<Value> {
+    Some(match classify(s)? {
+        Plain::Text => Value::String(s.to_string()),
+        Plain::Typed(v) => v,
+    })
+}
+
+/// YAML 1.2 core booleans and nulls, decimal integers and fractions,
+/// leading-zero numbers kept as text (the full parser's options); `None`
+/// for any other spelling a number parser might read (`1e3`, `0x1F`, `+1`,
+/// `.5`, `1_000`, `.inf`, `nan`).
+fn classify(s: &str) -> Option<Plain> {
+    match s {
+        "true" | "True" | "TRUE" => return Some(Plain::Typed(Value::Bool(true))),
+        "false" | "False" | "FALSE" => return Some(Plain::Typed(Value::Bool(false))),
+        "~" | "null" | "Null" | "NULL" => return Some(Plain::Typed(Value::Null)),
+        _ => {}
+    }
+    let first = *s.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        // Rust's float parser, which the full parser uses, reads these too.
+        let special =
+            s.len() <= 8 && ["inf", "infinity", "nan"].iter().any(|w| s.eq_ignore_ascii_case(w));
+        return (!special).then_some(Plain::Text);
+    }
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    if digits(unsigned) {
+        if unsigned.len() > 1 && unsigned.starts_with('0') {
+            return Some(Plain::Text);
+        }
+        let n = if unsigned.len() < s.len() {
+            Value::from(s.parse::<i64>().ok()?)
+        } else {
+            Value::from(s.parse::<u64>().ok()?)
+        };
+        return Some(Plain::Typed(n));
+    }
+    if let Some((int, frac)) = unsigned.split_once('.')
+        && digits(int)
+        && digits(frac)
+        && !(int.len() > 1 && int.starts_with('0'))
+    {
+        let f = s.parse::<f64>().ok().filter(|f| f.is_finite())?;
+        return serde_json::Number::from_f64(f).map(|n| Plain::Typed(Value::Number(n)));
+    }
+    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let radix = ["0x", "0X", "0o", "0O", "0b", "0B"].iter().any(|p| t.starts_with(p));
+    let underscored = t.bytes().all(|c| c.is_ascii_digit() || c == b'_');
+    let special = [".inf", ".nan"].iter().any(|w| t.eq_ignore_ascii_case(w));
+    if radix || underscored || special || s.parse::<f64>().is_ok() {
+        return None;
+    }
+    Some(Plain::Text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml;
+
+    /// The fast read of `text` equals the full parser's: values, document
+    /// starts and every location.
+    fn same(text: &str) {
+        let full = yaml::parse_stream_located(text, "t").expect("the full parser reads it");
+        let fast = read(text, true).unwrap_or_else(|| panic!("not read fast: {text:?}"));
+        assert_eq!(fast.len(), full.len(), "{text:?}");
+        for (a, b) in fast.iter().zip(&full) {
+            assert_eq!(a.value, b.value, "{text:?}");
+            assert_eq!(a.map.values, b.map.values, "values in {text:?}");
+            assert_eq!(a.map.keys, b.map.keys, "keys in {text:?}");
+            assert_eq!(Some(&(a.line, a.column)), b.map.values.get(""), "start of {text:?}");
+        }
+        let values = parse(text).expect("read fast");
+        assert_eq!(values, full.into_iter().map(|d| d.value).collect::<Vec<_>>());
+    }
+
+    fn refused(text: &str) {
+        assert!(read(text, true).is_none(), "read fast: {text:?}");
+    }
+
+    #[test]
+    fn reads_the_subset_exactly_as_the_full_parser() {
+        same("a: 1\nb: x\nc:\n  d: true\n  e: [1, \"two\", {\"k\": null}]\n");
+        same(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: \"api\"\n  labels: {\"a\": \"b\"}\nspec:\n  ports:\n  - name: http\n    port: 80\n  - name: grpc\n    port: 9090\n",
+        );
+        same("data:\n  \"app.json\": \"{\\n}\"\n  \"x-y\":\n    a: 1\n");
+        same("f: 99.0\ng: 0.5\nh: 1.25\ni: -0.5\nj: -3\nk: 18446744073709551615\n");
+        same("list:\n- a\n- b\n-\n  c: 1\nempty:\nafter: 25%\nq: 500m\nmem: 512Mi\nz: 0755\n");
+        same("t: True\nf: FALSE\nn: Null\no: ~\nd: 2024-01-31\nv: 1.27.3\nip: 10.0.0.1\nneg: -x\n");
+    }
+
+    #[test]
+    fn comments_on_their_own_lines_and_after_values() {
+        same(
+            "# head\n\na: 1 # one\n  # indented comment\nb:   # nothing\nc: \"x # y\" # z\nd: [1, 2] # list\n# tail\n",
+        );
+        same("l:\n# between\n- a # first\n  # inside\n- # empty\n- b\n");
+        same("k: 'it''s' # quoted\nurl: http://x/#frag\nh: a#b\n");
+    }
+
+    #[test]
+    fn nested_lists_of_maps() {
+        same(
+            "spec:\n  containers:\n  - name: app\n    env:\n    - name: A\n      value: \"1\"\n    - name: B\n      valueFrom:\n        secretKeyRef: {name: s, key: k}\n    ports:\n      - containerPort: 80\n        protocol: TCP\n  -   name: side\n      args: [--port, \"80\", -v]\n",
+        );
+        same("-\n  - x\n  -\n    - y\n");
+        same("- a: 1\n  b:\n  - c\n- \n-\n- x: [ ]\n  y: { }\n");
+    }
+
+    #[test]
+    fn empty_values_sit_where_the_full_parser_puts_them() {
+        same("a:\nb:   \nc: # c\nd:\n  e:\n");
+        same("l:\n- \n-\n- # c\n-    \n");
+        same("l:\n  -\n  - # c\n  -   x\n");
+        same("- \n- x\n-\n");
+    }
+
+    #[test]
+    fn multi_document_streams() {
+        same(
+            "# leading comment\n\n---\na: 1\n--- # second\n# comment\nb: 2\n---\n---\n# empty\n---\n  c: 3\n",
+        );
+        same("a: 1\r\nb:\r\n  - x\r\n  - \"y\"\r\n---\r\nc: |\r\n  line\r\n\r\n");
+        same("\u{feff}a: 1\nb: ü\n");
+        same("k: \"ünï ✓\"\nл: [é, \"ü\", x]\nm: {ключ: значение}\n");
+    }
+
+    #[test]
+    fn block_scalars() {
+        same("a: |\n  x\n   y\n\n  z\n\n\nb: 1\n");
+        same("a: |-\n  x\n  y\n\nb: 1\n");
+        same("a: |+\n  x\n  y\n\n\nb: 1\n");
+        same("a: >\n  x\n  y\n\n  z\n  # not a comment\n\nb: 1\n");
+        same("a: >-\n  x\n  y\n");
+        same("a: |\n  x");
+        same("a: |+\n  x\n\n");
+        same("a: |\n\n  x\n");
+        same("a: | # c\n  x\n");
+        same("a:\n- |\n  x\n- |-\n   y\n    z\n");
+        same("a:\n  - |\n    x\n  - b\n");
+        same("a: |\n    x\n   \n    y\n# after\nb: >+\n  folded\n\n# c\n");
+        same("- name: x\n  script: |\n    echo '---'\n    --- not a marker\n  q: \"--- x\"\n");
+    }
+
+    #[test]
+    fn refuses_what_it_does_not_know() {
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: !tag x\n",
+            "\"unclosed: 1\n",
+            "a: \"multi\n  line\"\n",
+            "a: plain\n  continued\n",
+            "a: [1,\n  2]\n",
+            "a: 1e3\n",
+            "a: 0x1F\n",
+            "a: +1\n",
+            "a: .5\n",
+            "a: 1_000\n",
+            "a: .nan\n",
+            "a:\tb\n",
+            "a: 1\na: 2\n",
+            "a: {b: 1, b: 2}\n",
+            "nested:\n  - - x\n",
+            "a:\n    b: 1\n  c: 2\n",
+            "? complex\n: key\n",
+            "a:b: 1\n",
+            "1: one\n",
+            "true: yes\n",
+            "a: b: c\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "a: 1\n...x\n",
+            "a: 1\n---x: 1\n",
+            "--- {a: 1}\n",
+            "--- !tag\na: 1\n",
+            "just a scalar\n",
+            "a: |2\n  x\n",
+            "a: |\n  x\n    \n",
+            "a: >\n  x\n    more\n  y\n",
+            "a: |\n",
+            "a:\n  |\n   x\n",
+            "a: \"\\N\"\n",
+            "a: [1, 2,]\n",
+            "a: {b}\n",
+        ] {
+            refused(text);
+        }
+    }
+
+    #[test]
+    fn values_on_the_next_line_markers_and_spaced_keys() {
+        same("a:\n    {}\nb:\n  [1, 2]\nc:\n  \"x\"\nd:\n   plain # c\ne:\n-\n  7\n");
+        same("a:\n  - x\n...\n---\nb: 1\n... # end\n");
+        same("a : 1\n\"b\"  : 2\nc   :\n- d : [x]\n");
+        same("- jsonPath: .spec.trustDomain\n- .x\n- infinite\n");
+    }
+
+    #[test]
+    fn empty_block_scalars() {
+        same("a: >\n\n\nb: 1\n");
+        same("x:\n  a: |+\n\n   \n  b: 1\n");
+        same("x:\n  - >\n  - |-\n  - 1\n");
+        same("- env:\n  - name: A\n    value: >\n\n\n  - name: B\n");
+    }
+
+    #[test]
+    fn paths_are_written_as_the_path_module_writes_them() {
+        let mut r = Reader {
+            text: "",
+            lines: Vec::new(),
+            i: 0,
+            locate: true,
+            depth: 0,
+            path: String::new(),
+            map: SourceMap::default(),
+        };
+        for parent in ["", "a", "a[0]", "b[\"x.y\"]"] {
+            for key in ["k", "", "a.b", "x[0]", "q\"", "ü", "with space", "a]"] {
+                r.path = parent.to_string();
+                r.enter_key(key);
+                assert_eq!(r.path, crate::path::key(parent, key), "{parent} {key}");
+            }
+            r.path = parent.to_string();
+            r.enter_index(12);
+            assert_eq!(r.path, crate::path::index(parent, 12));
+        }
+    }
+
+    #[test]
+    fn quoted_keys_are_text() {
+        same("\"a.b\": 1\n'c d': 2\n\"e\":\n  f: 3\n'': 4\n");
+        same("- \"k\": v\n  'j': w\n");
+    }
+
+    #[test]
+    fn refused_input_still_parses_through_the_full_parser() {
+        // What the reader refuses is the full parser's to read or reject.
+        for text in ["a: &x 1\nb: *x\n", "? a\n: b\n", "a: !!str 1\n", "a: 1e3\n"] {
+            assert!(read(text, false).is_none());
+            yaml::parse_stream(text, "t").expect("the full parser reads it");
+        }
+        for text in ["a: 1\na: 2\n", "a: b: c\n", "a: [1,\n"] {
+            assert!(read(text, false).is_none());
+            yaml::parse_stream(text, "t").expect_err("the full parser rejects it");
+        }
+    }
+
+    /// Random documents near the subset: every one read fast must read
+    /// exactly as the full parser reads it. `VZ_FASTYAML_CASES=1000000` and
+    /// `VZ_FASTYAML_SEED=n` run a longer search.
+    #[test]
+    fn random_documents_read_as_the_full_parser_reads_them() {
+        let cases: usize =
+            std::env::var("VZ_FASTYAML_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(5000);
+        let seed: u64 = std::env::var("VZ_FASTYAML_SEED")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng(seed);
+        let mut fast = 0;
+        for _ in 0..cases {
+            let text = random_document(&mut rng);
+            let Some(docs) = read(&text, true) else { continue };
+            fast += 1;
+            let full = yaml::parse_stream_located(&text, "t")
+                .unwrap_or_else(|e| panic!("read fast but the full parser says {e}: {text:?}"));
+            assert_eq!(docs.len(), full.len(), "{text:?}");
+            for (a, b) in docs.iter().zip(&full) {
+                assert_eq!(a.value, b.value, "{text:?}");
+                assert_eq!(a.map.values, b.map.values, "{text:?}");
+                assert_eq!(a.map.keys, b.map.keys, "{text:?}");
+            }
+        }
+        assert!(fast > cases / 5, "only {fast} of {cases} read fast");
+    }
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.next(from.len())]
+        }
+    }
+
+    const SCALARS: &[&str] = &[
+        "x",
+        "hello world",
+        "1",
+        "0",
+        "-7",
+        "007",
+        "1.5",
+        "-0.25",
+        "true",
+        "False",
+        "null",
+        "~",
+        "yes",
+        "on",
+        "10Gi",
+        "1.2.3",
+        "2024-01-01",
+        "a#b",
+        "a # c",
+        "http://h:80/p",
+        "-x",
+        "'q'",
+        "'it''s'",
+        "\"d\"",
+        "\"e\\n\\u00e9\\x41\\t\"",
+        "\"a # b\"",
+        "[]",
+        "{}",
+        "[1, b, \"c\"]",
+        "{a: 1, \"b\": [x]}",
+        "{\"k\":\"v\"}",
+        "ünï",
+        "\"ключ\"",
+        "1e3",
+        "+1",
+        ".5",
+        "0x10",
+        "  spaced",
+        "x   ",
+        "é # c",
+        "[a, [b, {c: d}]]",
+        "[ 1 , 2 ]",
+        "'a # b' # c",
+        ".x",
+        "nan",
+        "NaN",
+        "infinite",
+        "-1.5",
+        "0.0",
+        "-0",
+        "a:b",
+        "\"\\/\\\"\\\\\"",
+        "\"\"",
+        "''",
+        "[a b, c]",
+        "{ }",
+        "[ ]",
+        "{a: {b: [c, 'd']}}",
+        "[\"x\",'y']",
+        "true # c",
+        "😀",
+        "Null",
+        "NULL",
+        "TRUE",
+    ];
+
+    /// Scalars outside the subset, or not YAML at all.
+    const ODD: &[&str] = &[
+        "1.",
+        "00.5",
+        "a: b",
+        "x:",
+        "- y",
+        "-",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "1_0",
+        "0o7",
+        "@x",
+        "`x",
+        "%x",
+        "!x",
+        "&a x",
+        "*a",
+        "? x",
+        "[1, 2,]",
+        "{a}",
+        "{a: }",
+        "[a: 1]",
+        "\"\\N\"",
+        "'x''",
+        "\"\\ud83d\"",
+        "a  #b",
+        "\"x\" y",
+        "[1] x",
+        "[x]#c",
+    ];
+
+    fn scalar(rng: &mut Rng) -> &'static str {
+        if rng.next(40) == 0 { rng.pick(ODD) } else { rng.pick(SCALARS) }
+    }
+
+    const KEYS: &[&str] = &[
+        "a",
+        "b",
+        "key",
+        "app.kubernetes.io/name",
+        "\"q\"",
+        "'s'",
+        "with space",
+        "ü",
+        "\"1\"",
+        "'x y'",
+        "a b ",
+        "\"\"",
+        "k[0]",
+        "\"a\\\"b\"",
+        "é.ü",
+        "a",
+        "b",
+        "key",
+        "c",
+        "d",
+    ];
+
+    const ODD_KEYS: &[&str] = &["1", "true", "null", "-k", "a:b", "&a k", "? k", "[k]"];
+
+    fn key(rng: &mut Rng) -> &'static str {
+        if rng.next(60) == 0 { rng.pick(ODD_KEYS) } else { rng.pick(KEYS) }
+    }
+
+    fn random_document(rng: &mut Rng) -> String {
+        let mut out = String::new();
+        if rng.next(4) == 0 {
+            out.push_str(rng.pick(&["# top\n", "\n", "---\n", "--- # c\n", "  \n", "...\n"]));
+        }
+        let docs = 1 + rng.next(2);
+        for d in 0..docs {
+            if d > 0 {
+                out.push_str(rng.pick(&[
+                    "---\n",
+                    "--- # next\n",
+                    "---\n# c\n",
+                    "...\n---\n",
+                    "...\n",
+                ]));
+            }
+            let indent = if rng.next(6) == 0 { 2 } else { 0 };
+            if rng.next(5) == 0 {
+                random_seq(rng, indent, 0, &mut out);
+            } else {
+                random_map(rng, indent, 0, &mut out);
+            }
+        }
+        if rng.next(10) == 0 {
+            out.push_str(rng.pick(&["...\n", "--- \n", "# end"]));
+        }
+        if rng.next(5) == 0 {
+            out = out.replace('\n', "\r\n");
+        }
+        if rng.next(8) == 0 {
+            out.pop();
+        }
+        out
+    }
+
+    fn random_map(rng: &mut Rng, indent: usize, depth: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        let mut used = Vec::new();
+        for _ in 0..1 + rng.next(4) {
+            let key = key(rng);
+            if used.contains(&key) && rng.next(10) > 0 {
+                continue;
+            }
+            used.push(key);
+            if rng.next(12) == 0 {
+                out.push_str(rng.pick(&["# between\n", "\n", "   \n", "  # indented\n"]));
+            }
+            out.push_str(&pad);
+            out.push_str(key);
+            out.push_str(rng.pick(&[":", ":", ":", " :"]));
+            random_value(rng, indent, depth, true, out);
+        }
+    }
+
+    fn random_seq(rng: &mut Rng, indent: usize, depth: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        for _ in 0..1 + rng.next(3) {
+            out.push_str(&pad);
+            out.push('-');
+            if depth < 3 && rng.next(3) == 0 {
+                // `- key: value` item
+                let gap = rng.pick(&[" ", " ", "   "]);
+                out.push_str(gap);
+                let mut inner = String::new();
+                random_map(rng, indent + 1 + gap.len(), depth + 1, &mut inner);
+                out.push_str(&inner[indent + 1 + gap.len()..]);
+            } else {
+                random_value(rng, indent, depth, false, out);
+            }
+        }
+    }
+
+    /// After `key:` or `-`: a value, a nested block, or nothing.
+    fn random_value(rng: &mut Rng, indent: usize, depth: usize, in_map: bool, out: &mut String) {
+        let choice = if depth >= 3 { rng.next(5) } else { rng.next(9) };
+        match choice {
+            0..=1 => {
+                out.push_str(rng.pick(&[" ", " ", "  "]));
+                out.push_str(scalar(rng));
+                out.push_str(rng.pick(&["\n", "\n", " # c\n", "  \n", "\n\n", "\n# x\n"]));
+            }
+            2 => out.push_str(rng.pick(&["\n", " \n", " # c\n", "   \n"])),
+            3 => {
+                out.push(' ');
+                out.push_str(rng.pick(&["|", "|-", "|+", ">", ">-", ">+", "| # h"]));
+                out.push('\n');
+                let n = indent + 1 + rng.next(3);
+                for _ in 0..rng.next(4) {
+                    let line = rng.pick(&[
+                        "text",
+                        "two words",
+                        "# not a comment",
+                        "",
+                        "  more",
+                        "x  ",
+                        "ü é",
+                    ]);
+                    if !line.is_empty() {
+                        out.push_str(&" ".repeat(n));
+                    } else if rng.next(2) == 0 {
+                        out.push_str(&" ".repeat(rng.next(n + 2)));
+                    }
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                out.push_str(rng.pick(&["", "\n", "\n\n", "# after\n", "  \n"]));
+            }
+            4 => {
+                // A scalar on the next line.
+                out.push('\n');
+                out.push_str(&" ".repeat(indent + 1 + rng.next(3)));
+                out.push_str(scalar(rng));
+                out.push('\n');
+            }
+            5..=6 => {
+                out.push_str(rng.pick(&["\n", " # c\n"]));
+                let step = rng.pick(&[2, 2, 4, 1].map(|n| &"    "[..n]));
+                random_map(rng, indent + step.len(), depth + 1, out);
+            }
+            _ => {
+                out.push('\n');
+                let extra = if in_map && rng.next(2) == 0 { 0 } else { 2 };
+                random_seq(rng, indent + extra, depth + 1, out);
+            }
+        }
+    }
+}
