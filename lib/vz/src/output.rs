@@ -28,6 +28,15 @@ pub fn emit_json(value: &impl serde::Serialize) -> Result<(), Error> {
         .map_err(|e| Error::io("<stdout>", e))
 }
 
+/// Writes to standard output with `write`, then flushes: for a tool that
+/// renders a large answer itself, in pieces of its own (the writer is
+/// unbuffered). `write` must fail only with the writer's own errors (a
+/// closed pipe), so that the output is still all or nothing.
+pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    write(&mut out).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))
+}
+
 /// Writes `bytes` to standard output and flushes.
 pub fn emit(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();

@@ -17,7 +17,7 @@
 //! Reasons are borg's `--list` rules: `daily #1`, `monthly[oldest] #3`,
 //! `within #2`, `secondly #1`.
 
-use crate::plan::{Decision, Period, decide, superseded};
+use crate::plan::{Decision, Period, Reason, decide, superseded};
 use crate::policy::BorgPolicy;
 use crate::snapshot::Snapshot;
 use jiff::Timestamp;
@@ -33,7 +33,7 @@ pub fn apply(
 ) -> Vec<Decision> {
     let civil: Vec<DateTime> = group.iter().map(|s| tz.to_datetime(s.time.instant)).collect();
     let mut kept: Vec<Option<String>> = vec![None; group.len()];
-    let mut superseded_by: Vec<Vec<String>> = vec![Vec::new(); group.len()];
+    let mut superseded_by: Vec<Vec<Reason>> = vec![Vec::new(); group.len()];
     // (borg keeps one reason per archive: the rule that kept it first)
 
     if let Some(hours) = policy.within_hours {
@@ -72,7 +72,7 @@ pub fn apply(
             let key = period.key(c, i);
             match last {
                 Some((k, by)) if k == key => {
-                    superseded_by[i].push(superseded(&group[by].id, &period.label(c)));
+                    superseded_by[i].push(superseded(&group[by].id, &period.label(c)).into());
                 }
                 _ => {
                     last = Some((key, i));
@@ -95,7 +95,7 @@ pub fn apply(
 
     kept.into_iter()
         .zip(superseded_by)
-        .map(|(k, s)| decide(k.into_iter().map(std::borrow::Cow::Owned).collect(), s))
+        .map(|(k, s)| decide(k.into_iter().map(Reason::from).collect(), s))
         .collect()
 }
 

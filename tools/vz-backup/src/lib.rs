@@ -5,7 +5,7 @@
 //! or an S3 listing, [`s3`]) → [`policy`] validates the `--keep-*` flags →
 //! [`plan`] applies restic's rules per group ([`borg`] applies borg's) and
 //! vz's safety rules → the guards below decide the exit status → the plan
-//! is written whole, or not at all.
+//! is written whole ([`plan_json`] for JSON), or not at all.
 //!
 //! `scan`: [`scan`] walks a directory, [`name`] finds backup times and
 //! series in file names, [`hash`] reads every file on all cores.
@@ -19,6 +19,7 @@ pub mod check;
 pub mod hash;
 pub mod name;
 pub mod plan;
+pub mod plan_json;
 pub mod policy;
 pub mod s3;
 pub mod scan;
@@ -32,7 +33,6 @@ use clap::{Parser, Subcommand};
 use plan::Plan;
 use policy::GroupBy;
 use sha2::Digest as _;
-use std::collections::HashMap;
 use vz::cli::{Common, Ctx, Tool};
 use vz::input::Input;
 use vz::{Error, Outcome};
@@ -696,12 +696,14 @@ fn run_plan(args: &PlanArgs, ctx: &Ctx) -> Result<Outcome, Error> {
     }
     let format =
         args.output.unwrap_or(if ctx.stdout_is_tty { Format::Table } else { Format::Json });
-    let text = match format {
-        Format::Json => vz::output::pretty_json(&plan),
-        Format::Yaml => vz::yaml::to_string(&serde_json::to_value(&plan).unwrap_or_default())?,
-        Format::Table => table(&plan),
-    };
-    vz::output::emit(text.as_bytes())?;
+    match format {
+        // Streamed: a million snapshots make a plan of hundreds of MB.
+        Format::Json => vz::output::emit_with(|out| plan_json::write(&plan, out))?,
+        Format::Yaml => vz::output::emit(
+            vz::yaml::to_string(&serde_json::to_value(&plan).unwrap_or_default())?.as_bytes(),
+        )?,
+        Format::Table => vz::output::emit(table(&plan).as_bytes())?,
+    }
     ctx.note(&format!(
         "keep {}, remove {} of {} snapshots in {} group{}",
         plan.keep().count(),
@@ -719,7 +721,7 @@ fn read_all(
     from: snapshot::Source,
     tz: &jiff::tz::TimeZone,
 ) -> Result<Vec<snapshot::Snapshot>, Error> {
-    read_inputs(files, from, tz).map(|(all, _)| all)
+    read_inputs_with(files, from, tz, false).map(|(all, _)| all)
 }
 
 /// [`read_all`], and what each input was (name, format, checksum, count).
@@ -727,6 +729,17 @@ fn read_inputs(
     files: &[String],
     from: snapshot::Source,
     tz: &jiff::tz::TimeZone,
+) -> Result<(Vec<snapshot::Snapshot>, Vec<check::InputInfo>), Error> {
+    read_inputs_with(files, from, tz, true)
+}
+
+/// [`read_inputs`]; the inputs are described (and their text hashed) only
+/// when `describe` asks for it.
+fn read_inputs_with(
+    files: &[String],
+    from: snapshot::Source,
+    tz: &jiff::tz::TimeZone,
+    describe: bool,
 ) -> Result<(Vec<snapshot::Snapshot>, Vec<check::InputInfo>), Error> {
     let mut infos = Vec::with_capacity(files.len());
     let inputs: Vec<Input> = files.iter().map(|f| Input::from_arg(f)).collect();
@@ -740,37 +753,43 @@ fn read_inputs(
     for (i, input) in inputs.iter().enumerate() {
         let text = input.read_text()?;
         let (format, read) = snapshot::read_detected_in(&text, &input.name(), from, tz)?;
-        infos.push(check::InputInfo {
-            name: input.name(),
-            format: match format {
-                snapshot::Source::Restic => "restic",
-                snapshot::Source::Csv => "csv",
-                snapshot::Source::S3 => "s3",
-                snapshot::Source::Borg => "borg",
-                _ => "inventory",
-            },
-            sha256: hash::hex(&sha2::Sha256::digest(text.as_bytes())),
-            entries: read.len(),
-        });
-        source.extend(std::iter::repeat_n(i, read.len()));
-        all.extend(read);
-    }
-    if inputs.len() > 1 {
-        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(all.len());
-        for (s, &i) in all.iter().zip(&source) {
-            if let Some(first) = seen.insert(s.id.as_str(), i) {
-                return Err(Error::Invalid {
-                    at: vz::Location::input(inputs[i].name()),
-                    path: "id".into(),
-                    message: format!(
-                        "duplicate id `{}`: {} has it too",
-                        s.id,
-                        inputs[first].name()
-                    ),
-                    suggestion: None,
-                });
-            }
+        if describe {
+            infos.push(check::InputInfo {
+                name: input.name(),
+                format: match format {
+                    snapshot::Source::Restic => "restic",
+                    snapshot::Source::Csv => "csv",
+                    snapshot::Source::S3 => "s3",
+                    snapshot::Source::Borg => "borg",
+                    _ => "inventory",
+                },
+                sha256: hash::hex(&sha2::Sha256::digest(text.as_bytes())),
+                entries: read.len(),
+            });
         }
+        if inputs.len() > 1 {
+            source.extend(std::iter::repeat_n(i, read.len()));
+        }
+        if all.is_empty() {
+            // The one input (or the first): moved, not copied.
+            all = read;
+        } else {
+            all.extend(read);
+        }
+    }
+    if inputs.len() > 1
+        && let Some((i, first)) = snapshot::first_duplicate(&all)
+    {
+        return Err(Error::Invalid {
+            at: vz::Location::input(inputs[source[i]].name()),
+            path: "id".into(),
+            message: format!(
+                "duplicate id `{}`: {} has it too",
+                all[i].id,
+                inputs[source[first]].name()
+            ),
+            suggestion: None,
+        });
     }
     Ok((all, infos))
 }

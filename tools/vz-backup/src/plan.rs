@@ -35,22 +35,122 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::Offset;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
-/// Why a snapshot is kept or removed: mostly restic's fixed strings, so
-/// borrowed; owned when it names a tag list, a duration or a bucket.
-pub type Reason = Cow<'static, str>;
+/// Why a snapshot is kept or removed: mostly restic's fixed strings; a
+/// text made for the plan (a tag list, a duration, a bucket) is shared by
+/// every snapshot it is about, so that the thousands of snapshots one
+/// bucket supersedes hold one "superseded by …" between them. Compares and
+/// prints as its text.
+#[derive(Clone, Debug)]
+pub enum Reason {
+    /// One of the fixed strings.
+    Fixed(&'static str),
+    /// A text made for this plan.
+    Text(Arc<str>),
+}
+
+impl Reason {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self
+    }
+}
+
+impl Deref for Reason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Reason::Fixed(s) => s,
+            Reason::Text(s) => s,
+        }
+    }
+}
+
+impl Borrow<str> for Reason {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl PartialEq for Reason {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Reason::Text(a), Reason::Text(b)) if Arc::ptr_eq(a, b) => true,
+            _ => **self == **other,
+        }
+    }
+}
+
+impl Eq for Reason {}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<&'static str> for Reason {
+    fn from(s: &'static str) -> Self {
+        Reason::Fixed(s)
+    }
+}
+
+impl From<String> for Reason {
+    fn from(s: String) -> Self {
+        Reason::Text(s.into())
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
+/// The reasons for one decision. Shared: the snapshots a bucket rule
+/// supersedes one after another mostly have the same reasons, and hold one
+/// list between them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reasons(Arc<[Reason]>);
+
+impl Deref for Reasons {
+    type Target = [Reason];
+    fn deref(&self) -> &[Reason] {
+        &self.0
+    }
+}
+
+impl From<Vec<Reason>> for Reasons {
+    fn from(v: Vec<Reason>) -> Self {
+        Reasons(v.into())
+    }
+}
+
+impl From<&[Reason]> for Reasons {
+    fn from(v: &[Reason]) -> Self {
+        Reasons(v.into())
+    }
+}
+
+impl Serialize for Reasons {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter())
+    }
+}
 
 /// The decision on one snapshot.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     /// Kept (true) or removed.
     pub keep: bool,
     /// Why: restic's strings for a kept snapshot; for a removed one, the
     /// snapshot that superseded it in each bucket, or "outside every rule".
-    pub reasons: Vec<Reason>,
+    pub reasons: Reasons,
 }
 
 /// The periods snapshots are bucketed by.
@@ -159,13 +259,23 @@ fn is_within(s: &Snapshot, threshold: Option<Timestamp>) -> bool {
     threshold.is_none_or(|t| s.time.instant > t)
 }
 
-/// A bucket rule while a group is walked: the last bucket it kept and the
-/// snapshot that opened it.
+/// A bucket rule while a group is walked: the last bucket it kept, the
+/// snapshot that opened it, and (once a snapshot needed it) the reason of
+/// the snapshots it supersedes there.
 struct Walk<'a> {
     period: Period,
-    reason: &'static str,
+    /// The reason of a snapshot it keeps: restic's name of the rule
+    /// (`daily snapshot`), with the duration for a within-bucket rule.
+    reason: Reason,
     left: Count,
     last: Option<(i64, &'a str)>,
+    superseded: Option<Reason>,
+}
+
+impl Walk<'_> {
+    fn new(period: Period, reason: Reason, left: Count) -> Self {
+        Walk { period, reason, left, last: None, superseded: None }
+    }
 }
 
 /// Applies a restic policy to one group sorted newest first (ties by id):
@@ -176,7 +286,10 @@ pub fn apply(group: &[&Snapshot], policy: &Policy, now: Timestamp) -> Vec<Decisi
         .iter()
         .find(|s| s.time.instant < now)
         .map_or_else(go_zero_time, |s| (s.time.instant, s.time.offset));
-    let within = policy.within.map(|d| (d, threshold(latest, &d)));
+    let within =
+        policy.within.map(|d| (Reason::from(format!("within {d}")), threshold(latest, &d)));
+    let tags: Vec<(&crate::policy::TagList, Reason)> =
+        policy.tags.iter().map(|list| (list, Reason::from(format!("has tags {list}")))).collect();
     let mut counts: Vec<Walk> = [
         (Period::Each, "last snapshot", policy.last),
         (Period::Hour, "hourly snapshot", policy.hourly),
@@ -186,9 +299,10 @@ pub fn apply(group: &[&Snapshot], policy: &Policy, now: Timestamp) -> Vec<Decisi
         (Period::Year, "yearly snapshot", policy.yearly),
     ]
     .into_iter()
-    .map(|(period, reason, left)| Walk { period, reason, left, last: None })
+    .filter(|(_, _, left)| !matches!(left, Count::Off | Count::N(0)))
+    .map(|(period, name, left)| Walk::new(period, Reason::Fixed(name), left))
     .collect();
-    let mut buckets: Vec<(Walk, Duration, Option<Timestamp>)> = [
+    let mut buckets: Vec<(Walk, Option<Timestamp>)> = [
         (Period::Hour, "hourly within", policy.within_hourly),
         (Period::Day, "daily within", policy.within_daily),
         (Period::Week, "weekly within", policy.within_weekly),
@@ -196,49 +310,59 @@ pub fn apply(group: &[&Snapshot], policy: &Policy, now: Timestamp) -> Vec<Decisi
         (Period::Year, "yearly within", policy.within_yearly),
     ]
     .into_iter()
-    .filter_map(|(period, reason, d)| {
+    .filter_map(|(period, name, d)| {
         let d = d?;
-        Some((
-            Walk { period, reason, left: Count::Unlimited, last: None },
-            d,
-            threshold(latest, &d),
-        ))
+        let reason = Reason::from(format!("{name} {d}"));
+        Some((Walk::new(period, reason, Count::Unlimited), threshold(latest, &d)))
     })
     .collect();
 
     let mut out = Vec::with_capacity(group.len());
+    // Made anew for each snapshot, in room that is kept.
+    let (mut reasons, mut superseded_by) = (Vec::new(), Vec::new());
+    // The reasons of the last snapshot removed, for the next to share.
+    let mut last_removed = Reasons::from(vec![Reason::Fixed(OUTSIDE)]);
     for (nr, s) in group.iter().enumerate() {
         let civil = s.time.civil();
-        let mut reasons = Vec::new();
-        let mut superseded_by = Vec::new();
-        for list in &policy.tags {
+        let is_oldest = nr == oldest;
+        reasons.clear();
+        superseded_by.clear();
+        for (list, reason) in &tags {
             if list.matches(&s.tags) {
-                reasons.push(Cow::Owned(format!("has tags {list}")));
+                reasons.push(reason.clone());
             }
         }
-        if let Some((d, _)) = within.filter(|(_, t)| is_within(s, *t)) {
-            reasons.push(Cow::Owned(format!("within {d}")));
+        if let Some((reason, _)) = within.as_ref().filter(|(_, t)| is_within(s, *t)) {
+            reasons.push(reason.clone());
         }
         for w in &mut counts {
-            if matches!(w.left, Count::Off | Count::N(0)) {
+            if matches!(w.left, Count::N(0)) {
                 continue;
             }
-            if let Some(reason) = step(w, &civil, nr, nr == oldest, &s.id, &mut superseded_by) {
+            if let Some(reason) = step(w, &civil, nr, is_oldest, &s.id, &mut superseded_by) {
                 reasons.push(reason);
                 if let Count::N(n) = w.left {
                     w.left = Count::N(n - 1);
                 }
             }
         }
-        for (w, d, t) in &mut buckets {
+        for (w, t) in &mut buckets {
             if !is_within(s, *t) {
                 continue;
             }
-            if let Some(reason) = step(w, &civil, nr, nr == oldest, &s.id, &mut superseded_by) {
-                reasons.push(Cow::Owned(format!("{reason} {d}")));
+            if let Some(reason) = step(w, &civil, nr, is_oldest, &s.id, &mut superseded_by) {
+                reasons.push(reason);
             }
         }
-        out.push(decide(reasons, superseded_by));
+        if !reasons.is_empty() {
+            out.push(Decision { keep: true, reasons: Reasons::from(&reasons[..]) });
+            continue;
+        }
+        removal_reasons(&mut superseded_by);
+        if *last_removed != superseded_by[..] {
+            last_removed = Reasons::from(&superseded_by[..]);
+        }
+        out.push(Decision { keep: false, reasons: last_removed.clone() });
     }
     out
 }
@@ -251,40 +375,51 @@ fn step<'a>(
     nr: usize,
     is_oldest: bool,
     id: &'a str,
-    superseded_by: &mut Vec<String>,
+    superseded_by: &mut Vec<Reason>,
 ) -> Option<Reason> {
     let key = w.period.key(civil, nr);
     let same = w.last.is_some_and(|(k, _)| k == key);
     if !same || is_oldest {
         w.last = Some((key, id));
-        Some(if same {
-            Cow::Owned(format!("oldest {}", w.reason))
-        } else {
-            Cow::Borrowed(w.reason)
-        })
+        w.superseded = None;
+        Some(if same { Reason::from(format!("oldest {}", w.reason)) } else { w.reason.clone() })
     } else {
         if let Some((_, by)) = w.last {
-            superseded_by.push(superseded(by, &w.period.label(civil)));
+            // One text per bucket: the same key is the same label.
+            let reason = w
+                .superseded
+                .get_or_insert_with(|| Reason::from(superseded(by, &w.period.label(civil))));
+            superseded_by.push(reason.clone());
         }
         None
     }
 }
 
-/// Kept with `reasons`, or removed with the buckets that superseded it.
-pub fn decide(reasons: Vec<Reason>, superseded_by: Vec<String>) -> Decision {
+/// Kept with `reasons`, or removed with the buckets that superseded it
+/// (each named once).
+pub fn decide(reasons: Vec<Reason>, mut superseded_by: Vec<Reason>) -> Decision {
     if !reasons.is_empty() {
-        return Decision { keep: true, reasons };
+        return Decision { keep: true, reasons: reasons.into() };
     }
+    removal_reasons(&mut superseded_by);
+    Decision { keep: false, reasons: superseded_by.into() }
+}
+
+/// The reasons of a removal: each bucket that superseded the snapshot
+/// once, in order, or "outside every rule" when none did.
+fn removal_reasons(superseded_by: &mut Vec<Reason>) {
     if superseded_by.is_empty() {
-        return Decision { keep: false, reasons: vec![Cow::Borrowed(OUTSIDE)] };
+        superseded_by.push(Reason::Fixed(OUTSIDE));
+        return;
     }
-    let mut unique: Vec<Reason> = Vec::with_capacity(superseded_by.len());
-    for r in superseded_by {
-        if !unique.iter().any(|u| *u == r) {
-            unique.push(Cow::Owned(r));
+    let mut unique = 0;
+    for i in 0..superseded_by.len() {
+        if !superseded_by[..unique].contains(&superseded_by[i]) {
+            superseded_by.swap(unique, i);
+            unique += 1;
         }
     }
-    Decision { keep: false, reasons: unique }
+    superseded_by.truncate(unique);
 }
 
 /// A group's key: the fields `--group-by` selected (`None` when not
@@ -330,7 +465,7 @@ pub struct Entry<'a> {
     /// Its time, as the input wrote it.
     pub time: &'a str,
     /// Why it is kept or removed.
-    pub reasons: Vec<Reason>,
+    pub reasons: Reasons,
 }
 
 /// The plan of one group.
@@ -449,7 +584,7 @@ pub fn plan<'a>(
         if !decisions.iter().any(|d| d.keep) {
             plan.emptied.push(key.clone());
         } else if let Some(newest) = decisions.first_mut().filter(|d| !d.keep) {
-            *newest = Decision { keep: true, reasons: vec![Cow::Borrowed(NEWEST)] };
+            *newest = Decision { keep: true, reasons: vec![Reason::Fixed(NEWEST)].into() };
         }
         let mut gp = GroupPlan { group: key, keep: Vec::new(), remove: Vec::new() };
         for (s, d) in group.iter().zip(decisions) {

@@ -1,7 +1,7 @@
 //! Properties every plan has, over random snapshot sets and policies: the
 //! newest snapshot of a group is never removed; keep and remove partition
 //! the input; planning the kept set again removes nothing; the order of the
-//! input does not matter.
+//! input does not matter; the JSON written by hand is serde's.
 
 use crate::borg;
 use crate::plan::{self, Plan};
@@ -169,6 +169,10 @@ fn check_invariants(snaps: &[Snapshot], plan: &Plan, by: GroupBy) -> Result<(), 
         let newest = group.first().map(|s| s.id.as_str()).unwrap_or_default();
         prop_assert!(kept.contains(&newest), "newest of {} removed", key);
     }
+    // The plan as JSON: the bytes serde's pretty printer writes.
+    let mut written = Vec::new();
+    crate::plan_json::write(plan, &mut written).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(String::from_utf8_lossy(&written), vz::output::pretty_json(plan));
     Ok(())
 }
 

@@ -149,8 +149,21 @@ impl Serialize for Stamp {
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Stamp::parse(&text).map_err(de::Error::custom)
+        d.deserialize_str(StrWith("a string", Stamp::parse))
+    }
+}
+
+/// A visitor that reads a string in place (no copy of its own) with a
+/// function that makes the value or says what is wrong.
+struct StrWith<F>(&'static str, F);
+
+impl<T, F: FnOnce(&str) -> Result<T, String>> Visitor<'_> for StrWith<F> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.1)(v).map_err(E::custom)
     }
 }
 
@@ -170,9 +183,9 @@ pub struct Snapshot {
     /// Size in bytes, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
-    /// SHA-256 of the backup file, when known (64 lowercase hex digits).
+    /// SHA-256 of the backup file, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Sum>,
     /// The backup file, when the backup is a file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -198,6 +211,70 @@ impl Snapshot {
     /// a 64-digit hex id, the whole id otherwise.
     pub fn short_id(&self) -> &str {
         short_id(&self.id)
+    }
+}
+
+/// A SHA-256 checksum, held as its 32 bytes (a million inventory entries
+/// need no million strings for it); written as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sha256Sum(pub [u8; 32]);
+
+impl Sha256Sum {
+    /// Reads 64 hex digits (either case); the error says what was expected.
+    pub fn parse(hex: &str) -> Result<Sha256Sum, String> {
+        let bad = || format!("`{hex}` is not a SHA-256 checksum (64 hex digits)");
+        let digits = hex.as_bytes();
+        if digits.len() != 64 {
+            return Err(bad());
+        }
+        let mut sum = [0; 32];
+        // A digit's value is below 16, a non-digit's is 0xff: one test at
+        // the end finds any.
+        let mut seen = 0;
+        for (byte, pair) in sum.iter_mut().zip(digits.chunks_exact(2)) {
+            let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+            seen |= hi | lo;
+            *byte = (hi << 4) | lo;
+        }
+        if seen > 0xf {
+            return Err(bad());
+        }
+        Ok(Sha256Sum(sum))
+    }
+}
+
+/// The value of each hex digit (either case); 0xff for other bytes.
+static HEX: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut d = 0;
+    while d < 10 {
+        table[b'0' as usize + d] = d as u8;
+        d += 1;
+    }
+    let mut d = 0;
+    while d < 6 {
+        table[b'a' as usize + d] = 10 + d as u8;
+        table[b'A' as usize + d] = 10 + d as u8;
+        d += 1;
+    }
+    table
+};
+
+impl fmt::Display for Sha256Sum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for Sha256Sum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256Sum({self})")
+    }
+}
+
+impl Serialize for Sha256Sum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -418,6 +495,36 @@ impl<'de> Deserialize<'de> for FirstKeys {
     }
 }
 
+/// The keys of a top-level object, read up to `backups`: an object with
+/// `backups` is an inventory whatever else it holds ([`object_source`]), so
+/// the reading stops there (with an error) rather than skip every entry of
+/// a large inventory before the real parse reads them again.
+struct TopKeys(Vec<String>);
+
+impl<'de> Deserialize<'de> for TopKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TopKeys;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    if k == "backups" {
+                        return Err(de::Error::custom("an inventory (it has backups)"));
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(TopKeys(keys))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// Fields every restic snapshot object carries and an inventory entry never
 /// does (`hostname` is not one: it is also a likely typo for `host`).
 const RESTIC_ONLY: [&str; 3] = ["tree", "short_id", "group_key"];
@@ -463,10 +570,12 @@ fn detect_json(text: &str, name: &str) -> Result<Source, Error> {
     let t = text.trim_start();
     if t.starts_with('{') {
         let mut de = serde_json::Deserializer::from_str(t);
-        if let Ok(FirstKeys::Object(keys)) = FirstKeys::deserialize(&mut de) {
-            return Ok(object_source(&keys));
-        }
-        return Ok(Source::Inventory);
+        return Ok(match TopKeys::deserialize(&mut de) {
+            Ok(TopKeys(keys)) => object_source(&keys),
+            // Stopped at `backups`, or not an object after all: the full
+            // parse that follows says what is wrong.
+            Err(_) => Source::Inventory,
+        });
     }
     if let Some(rest) = t.strip_prefix('[').map(str::trim_start) {
         if rest.starts_with(']') {
@@ -537,9 +646,9 @@ struct ResticSnapshot {
     #[serde(default)]
     hostname: Option<String>,
     #[serde(default)]
-    paths: Option<Vec<String>>,
+    paths: Option<Strings>,
     #[serde(default)]
-    tags: Option<Vec<String>>,
+    tags: Option<Strings>,
     id: NonEmpty,
     #[serde(default)]
     summary: Option<ResticSummary>,
@@ -589,13 +698,43 @@ fn read_restic(text: &str, name: &str) -> Result<Vec<Snapshot>, Error> {
             id: s.id.0,
             time: s.time,
             host: s.hostname.unwrap_or_default(),
-            paths: s.paths.unwrap_or_default(),
-            tags: s.tags.unwrap_or_default(),
+            paths: s.paths.map(|p| p.0).unwrap_or_default(),
+            tags: s.tags.map(|t| t.0).unwrap_or_default(),
             size: s.summary.and_then(|m| m.total_bytes_processed),
             sha256: None,
             path: None,
         })
         .collect())
+}
+
+/// A list of strings (paths, tags) in no more room than it needs: mostly
+/// one path, which a growing vector would give room for four.
+struct Strings(Vec<String>);
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Strings;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
+                let Some(first) = seq.next_element::<String>()? else {
+                    return Ok(Strings(Vec::new()));
+                };
+                let Some(second) = seq.next_element::<String>()? else {
+                    return Ok(Strings(vec![first]));
+                };
+                let mut all = vec![first, second];
+                while let Some(s) = seq.next_element()? {
+                    all.push(s);
+                }
+                Ok(Strings(all))
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 /// A string that must not be empty.
@@ -611,22 +750,9 @@ impl<'de> Deserialize<'de> for NonEmpty {
     }
 }
 
-/// A SHA-256 checksum: 64 hex digits, kept in lowercase.
-struct Sha256(String);
-
-impl<'de> Deserialize<'de> for Sha256 {
+impl<'de> Deserialize<'de> for Sha256Sum {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        check_sha256(&s).map_err(de::Error::custom)?;
-        Ok(Sha256(s.to_ascii_lowercase()))
-    }
-}
-
-fn check_sha256(s: &str) -> Result<(), String> {
-    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(format!("`{s}` is not a SHA-256 checksum (64 hex digits)"))
+        d.deserialize_str(StrWith("a string", Sha256Sum::parse))
     }
 }
 
@@ -642,13 +768,13 @@ struct Entry {
     #[serde(default)]
     size: Option<u64>,
     #[serde(default)]
-    sha256: Option<Sha256>,
+    sha256: Option<Sha256Sum>,
     #[serde(default)]
     host: Option<String>,
     #[serde(default)]
-    paths: Option<Vec<String>>,
+    paths: Option<Strings>,
     #[serde(default)]
-    tags: Option<Vec<String>>,
+    tags: Option<Strings>,
     #[serde(default)]
     path: Option<String>,
     #[serde(default)]
@@ -670,7 +796,31 @@ struct Document {
     #[serde(default)]
     #[allow(dead_code)] // informative: when `scan` walked
     created: Option<Stamp>,
-    backups: Vec<Entry>,
+    backups: Entries,
+}
+
+/// An inventory's entries, made snapshots as they are read (no list of
+/// entries first: a large inventory is held once).
+struct Entries(Vec<Snapshot>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Entries, A::Error> {
+                let mut all = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(e) = seq.next_element::<Entry>()? {
+                    all.push(e.into_snapshot());
+                }
+                Ok(Entries(all))
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 impl Entry {
@@ -679,10 +829,10 @@ impl Entry {
             id: self.id.0,
             time: self.time,
             host: self.host.unwrap_or_default(),
-            paths: self.paths.unwrap_or_default(),
-            tags: self.tags.unwrap_or_default(),
+            paths: self.paths.map(|p| p.0).unwrap_or_default(),
+            tags: self.tags.map(|t| t.0).unwrap_or_default(),
             size: self.size,
-            sha256: self.sha256.map(|s| s.0),
+            sha256: self.sha256,
             path: self.path,
         }
     }
@@ -701,9 +851,9 @@ fn read_inventory_json(text: &str, name: &str) -> Result<Vec<Snapshot>, Error> {
         }
         doc.backups
     } else {
-        parse_json::<Vec<Entry>>(text, name)?
+        parse_json::<Entries>(text, name)?
     };
-    Ok(entries.into_iter().map(Entry::into_snapshot).collect())
+    Ok(entries.0)
 }
 
 /// Deserialises `text`, turning an error into one with the input, line,
@@ -839,8 +989,7 @@ fn read_csv(text: &str, name: &str) -> Result<Vec<Snapshot>, Error> {
             })?);
         }
         if let Some((_, v)) = cell("sha256").filter(|(_, v)| !v.trim().is_empty()) {
-            check_sha256(v.trim()).map_err(|m| fail("sha256", m))?;
-            snapshot.sha256 = Some(v.trim().to_ascii_lowercase());
+            snapshot.sha256 = Some(Sha256Sum::parse(v.trim()).map_err(|m| fail("sha256", m))?);
         }
         if let Some((_, v)) = cell("mtime").filter(|(_, v)| !v.trim().is_empty()) {
             Stamp::parse(v.trim()).map_err(|m| fail("mtime", m))?;
@@ -911,35 +1060,60 @@ fn field_position(text: &str, start: usize, index: usize) -> (usize, usize) {
 // ---------------------------------------------------------------------------
 
 fn check_unique(snapshots: &[Snapshot], text: &str, name: &str, from: Source) -> Result<(), Error> {
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(snapshots.len());
-    for (i, s) in snapshots.iter().enumerate() {
-        if let Some(first) = seen.insert(s.id.as_str(), i) {
-            let at = match from {
-                Source::Csv => {
-                    // Header on line 1; assumes one line per row, which holds
-                    // unless a cell holds a line break.
-                    Location::at(name, i + 2, 1)
-                }
-                Source::Borg => crate::borg_list::name_location(text, name, i),
-                _ if text.trim_start().starts_with('{') => {
-                    locate(text, name, &format!("backups[{i}].id"), false)
-                }
-                Source::Restic if restic_grouped(text) => Location::input(name),
-                _ => locate(text, name, &format!("[{i}].id"), false),
-            };
-            return Err(Error::Invalid {
-                at,
-                path: "id".into(),
-                message: format!(
-                    "duplicate id `{}` (entry {} has it too): ids must be unique",
-                    s.id,
-                    first + 1
-                ),
-                suggestion: None,
-            });
+    let Some((i, first)) = first_duplicate(snapshots) else {
+        return Ok(());
+    };
+    let at = match from {
+        Source::Csv => {
+            // Header on line 1; assumes one line per row, which holds
+            // unless a cell holds a line break.
+            Location::at(name, i + 2, 1)
+        }
+        Source::Borg => crate::borg_list::name_location(text, name, i),
+        _ if text.trim_start().starts_with('{') => {
+            locate(text, name, &format!("backups[{i}].id"), false)
+        }
+        Source::Restic if restic_grouped(text) => Location::input(name),
+        _ => locate(text, name, &format!("[{i}].id"), false),
+    };
+    Err(Error::Invalid {
+        at,
+        path: "id".into(),
+        message: format!(
+            "duplicate id `{}` (entry {} has it too): ids must be unique",
+            snapshots[i].id,
+            first + 1
+        ),
+        suggestion: None,
+    })
+}
+
+/// The first snapshot whose id an earlier one has, and that earlier one.
+///
+/// Sorted hashes rather than a hash table: the ids are read once, in
+/// order, and the sort works in a compact array, where a table of a
+/// million ids costs a cache miss or two per id. The hash is keyed at
+/// random (SipHash, as `HashMap`'s), so no input makes distinct ids collide
+/// on purpose; ids with equal hashes are compared.
+pub(crate) fn first_duplicate(snapshots: &[Snapshot]) -> Option<(usize, usize)> {
+    use std::hash::BuildHasher as _;
+    let keyed = std::hash::RandomState::new();
+    let mut hashes: Vec<(u64, usize)> =
+        snapshots.iter().enumerate().map(|(i, s)| (keyed.hash_one(s.id.as_str()), i)).collect();
+    hashes.sort_unstable();
+    let mut found: Option<(usize, usize)> = None;
+    for run in hashes.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        // In index order: the first one that has an earlier twin is the
+        // run's answer.
+        let twin = run.iter().enumerate().skip(1).find_map(|(k, &(_, i))| {
+            let id = &snapshots[i].id;
+            run[..k].iter().find(|(_, j)| snapshots[*j].id == *id).map(|&(_, j)| (i, j))
+        });
+        if let Some((i, j)) = twin.filter(|(i, _)| found.is_none_or(|(f, _)| *i < f)) {
+            found = Some((i, j));
         }
     }
-    Ok(())
+    found
 }
 
 #[cfg(test)]
@@ -952,6 +1126,29 @@ mod tests {
 
     fn read_err(text: &str) -> String {
         read(text, "in", Source::Auto).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn checksums() {
+        let hex = "E3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let sum = Sha256Sum::parse(hex).unwrap();
+        assert_eq!(sum.to_string(), hex.to_ascii_lowercase());
+        assert_eq!(sum.0[0], 0xe3);
+        for bad in [&hex[1..], &hex.replace('E', "g"), &hex.replace('E', "ü")[..64], ""] {
+            assert!(Sha256Sum::parse(bad).unwrap_err().contains("is not a SHA-256"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_first_duplicate_and_its_twin() {
+        let t = Stamp::parse("2025-04-03T02:00:00Z").unwrap();
+        let of = |ids: &[&str]| {
+            first_duplicate(&ids.iter().map(|id| Snapshot::new(*id, t.clone())).collect::<Vec<_>>())
+        };
+        assert_eq!(of(&["a", "b", "c", "b", "a", "c"]), Some((3, 1)));
+        assert_eq!(of(&["a", "a", "a"]), Some((1, 0)));
+        assert_eq!(of(&["a", "b", "c"]), None);
+        assert_eq!(of(&[]), None);
     }
 
     #[test]

@@ -379,7 +379,7 @@ fn from_inventory(snapshots: &[Snapshot], dir: &Path) -> Vec<Expected> {
                     rel: s.id.clone(),
                     file: None,
                     size: s.size,
-                    sha256: s.sha256.clone(),
+                    sha256: s.sha256.map(|h| h.to_string()),
                     md5: None,
                     unavailable: Some("the entry has no path".into()),
                 };
@@ -389,7 +389,7 @@ fn from_inventory(snapshots: &[Snapshot], dir: &Path) -> Vec<Expected> {
                 rel: path.to_string(),
                 file: inside.then(|| dir.join(path)),
                 size: s.size,
-                sha256: s.sha256.clone(),
+                sha256: s.sha256.map(|h| h.to_string()),
                 md5: None,
                 unavailable: if !inside {
                     Some("the path leaves the directory (`..`)".into())
