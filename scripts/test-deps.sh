@@ -102,17 +102,19 @@ fi
 # ---------------------------------------------------------------------------
 # kubernetes-validate (PyPI) in a venv.
 # ---------------------------------------------------------------------------
-kv_installed() {
+# pip_installed VENV PROGRAM DIST VERSION: the venv holds PROGRAM from DIST at VERSION.
+pip_installed() {
     local d
-    [ -x "$VENV/bin/python" ] && [ -x "$VENV/bin/kubernetes-validate" ] || return 1
-    for d in "$VENV"/lib/python3*/site-packages/kubernetes_validate-"$KV_VERSION".dist-info; do
+    [ -x "$1/bin/python" ] && [ -x "$1/bin/$2" ] || return 1
+    for d in "$1"/lib/python3*/site-packages/"$3"-"$4".dist-info; do
         [ -d "$d" ] && return 0
     done
     return 1
 }
 
-if ! kv_installed; then
-    installed_something=1
+# pip_install VENV REQUIREMENT: a (re)made venv with REQUIREMENT installed.
+pip_install() {
+    local piplog
     command -v "$PYTHON" >/dev/null 2>&1 || need_apt python3 python3
     # Debian's python3 needs python3-venv for `-m venv` (ensurepip).
     if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
@@ -121,17 +123,21 @@ if ! kv_installed; then
             die "$PYTHON still cannot create a venv after installing python3-venv"
     fi
     mkdir -p "$VZ_CACHE"
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' >/dev/null 2>&1; then
-        log "creating venv $VENV"
-        rm -rf "$VENV"
-        "$PYTHON" -m venv "$VENV"
+    if [ ! -x "$1/bin/python" ] || ! "$1/bin/python" -c '' >/dev/null 2>&1; then
+        log "creating venv $1"
+        rm -rf "$1"
+        "$PYTHON" -m venv "$1"
     fi
-    log "pip install kubernetes-validate==$KV_VERSION"
+    log "pip install $2"
     piplog=$(mktemp)
-    "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-        "kubernetes-validate==$KV_VERSION" >"$piplog" 2>&1 ||
-        { tail -n 20 "$piplog" >&2; rm -f "$piplog"; die "pip install kubernetes-validate==$KV_VERSION failed"; }
+    "$1/bin/python" -m pip install --disable-pip-version-check --no-input -q "$2" >"$piplog" 2>&1 ||
+        { tail -n 20 "$piplog" >&2; rm -f "$piplog"; die "pip install $2 failed"; }
     rm -f "$piplog"
+}
+
+if ! pip_installed "$VENV" kubernetes-validate kubernetes_validate "$KV_VERSION"; then
+    installed_something=1
+    pip_install "$VENV" "kubernetes-validate==$KV_VERSION"
     got=$("$VENV/bin/kubernetes-validate" --version) ||
         die "$VENV/bin/kubernetes-validate --version failed"
     [ "$got" = "$KV_VERSION" ] || die "kubernetes-validate reports version '$got', expected $KV_VERSION"
@@ -161,32 +167,9 @@ fi
 # bench/comply.sh. ~290 MB, ~85 s to install. Run offline it needs
 # CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE and --skip-download.
 # ---------------------------------------------------------------------------
-checkov_installed() {
-    local d
-    [ -x "$CHECKOV_VENV/bin/python" ] && [ -x "$CHECKOV_VENV/bin/checkov" ] || return 1
-    for d in "$CHECKOV_VENV"/lib/python3*/site-packages/checkov-"$CHECKOV_VERSION".dist-info; do
-        [ -d "$d" ] && return 0
-    done
-    return 1
-}
-
-if ! checkov_installed; then
+if ! pip_installed "$CHECKOV_VENV" checkov checkov "$CHECKOV_VERSION"; then
     installed_something=1
-    if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-        apt_install python3-venv
-    fi
-    mkdir -p "$VZ_CACHE"
-    if [ ! -x "$CHECKOV_VENV/bin/python" ] || ! "$CHECKOV_VENV/bin/python" -c '' >/dev/null 2>&1; then
-        log "creating venv $CHECKOV_VENV"
-        rm -rf "$CHECKOV_VENV"
-        "$PYTHON" -m venv "$CHECKOV_VENV"
-    fi
-    log "pip install checkov==$CHECKOV_VERSION (about a minute and a half)"
-    piplog=$(mktemp)
-    "$CHECKOV_VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-        "checkov==$CHECKOV_VERSION" >"$piplog" 2>&1 ||
-        { tail -n 20 "$piplog" >&2; rm -f "$piplog"; die "pip install checkov==$CHECKOV_VERSION failed"; }
-    rm -f "$piplog"
+    pip_install "$CHECKOV_VENV" "checkov==$CHECKOV_VERSION"
     got=$(CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE "$CHECKOV_VENV/bin/checkov" --version 2>/dev/null) ||
         die "$CHECKOV_VENV/bin/checkov --version failed"
     [ "$got" = "$CHECKOV_VERSION" ] || die "checkov reports version '$got', expected $CHECKOV_VERSION"
