@@ -49,7 +49,7 @@ printf '   exit %s, %s bytes on stdout\n' "$code" "$(wc -c <"$out/stdout")"
 comply=$bin/vz-comply
 if [ -x "$comply" ]; then
     say "Compliance of what would be applied: vz-render production | vz-comply --framework pci,gdpr"
-    "$comply" "$out/veza.yaml" --environment production --framework pci,gdpr --color never -o table | sed 's/^/   /'
+    "$comply" "$out/veza.yaml" --environment production --framework pci,gdpr --color never -o table 2>&1 | sed 's/^/   /'
 fi
 
 say "Apply it with:  VEKTAGRAF_ACTIVE_COLOR=blue vz-render prod -f examples/vektagraf/vz.yaml | kubectl apply -f -"

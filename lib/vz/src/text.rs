@@ -155,9 +155,36 @@ pub fn path_uri(path: &str) -> String {
     if out.is_empty() { ".".to_string() } else { out }
 }
 
+/// GitHub's limit on a comment, in bytes.
+pub const MD_COMMENT_LIMIT: usize = 65_536;
+
+/// `text` when it is under `limit` bytes; otherwise its lines up to about
+/// 200 bytes below the limit, then `… (NOTE)`. The last resort of a renderer
+/// that first shortens its own lists.
+pub fn md_fit(text: String, limit: usize, note: &str) -> String {
+    if text.len() < limit {
+        return text;
+    }
+    let mut end = limit.saturating_sub(200);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = text[..end].rfind('\n').map_or(end, |i| i + 1);
+    format!("{}\n… ({note})\n", &text[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fitting_cuts_at_a_line_end_and_says_so() {
+        assert_eq!(md_fit("short\n".into(), 300, "cut"), "short\n");
+        let long = "é line\n".repeat(100);
+        let fitted = md_fit(long, 300, "cut to fit");
+        assert!(fitted.len() < 300, "{}", fitted.len());
+        assert!(fitted.ends_with("é line\n\n… (cut to fit)\n"), "{fitted}");
+    }
 
     #[test]
     fn one_line_folds_white_space() {

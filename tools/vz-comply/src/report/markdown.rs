@@ -18,7 +18,7 @@ use vz::text::{md_cell, one_line};
 
 /// GitHub rejects a comment of 65,536 characters or more (counted here in
 /// bytes, which is never less).
-const LIMIT: usize = 65_536;
+const LIMIT: usize = vz::text::MD_COMMENT_LIMIT;
 
 /// The widest a short cell may be, in characters.
 const CELL: usize = 80;
@@ -67,17 +67,9 @@ pub fn render(report: &Report) -> String {
             hi = mid - 1;
         }
     }
+    // Not cut with cells as short as they are, but never over the limit.
     let text = compose(report, &problems, &keep(lo), 0);
-    if text.len() < LIMIT {
-        return text;
-    }
-    // Not reached with cells cut as they are, but never over the limit.
-    let mut end = LIMIT - 200;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let end = text[..end].rfind('\n').map_or(end, |i| i + 1);
-    format!("{}\n… (cut to fit a comment; see the JSON report)\n", &text[..end])
+    vz::text::md_fit(text, LIMIT, "cut to fit a comment; see the JSON report")
 }
 
 /// Problems in the order they are kept when not all fit: higher severity

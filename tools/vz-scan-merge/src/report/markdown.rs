@@ -15,7 +15,7 @@ use vz::text::{md_cell, md_code};
 
 /// GitHub rejects a comment of 65,536 characters or more (counted here in
 /// bytes, which is never less).
-const LIMIT: usize = 65_536;
+const LIMIT: usize = vz::text::MD_COMMENT_LIMIT;
 
 /// Rows of the findings table.
 const TOP: usize = 25;
@@ -84,14 +84,12 @@ pub fn render(m: &Merged) -> String {
             return text;
         }
     }
-    // Not reached with cells cut to CELL_CHARS, but never over the limit.
-    let text = render_capped(m, 0);
-    let mut end = LIMIT - 200;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let end = text[..end].rfind('\n').map_or(end, |i| i + 1);
-    format!("{}\n… (cut to fit a comment; the full report is in -o json)\n", &text[..end])
+    // Not cut with cells cut to CELL_CHARS, but never over the limit.
+    vz::text::md_fit(
+        render_capped(m, 0),
+        LIMIT,
+        "cut to fit a comment; the full report is in -o json",
+    )
 }
 
 /// The comment with at most `cap` rows in each secondary list.
