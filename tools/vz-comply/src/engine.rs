@@ -3,7 +3,7 @@
 
 use crate::frameworks::Frameworks;
 use crate::model::{Evaluation, ObjectRef, RuleInfo, Status, Violation};
-use crate::object::{Locators, Object};
+use crate::object::Object;
 use crate::report::{Skipped, WaiverAudit};
 use crate::rules::app::AppRule;
 use crate::rules::custom::CustomRule;
@@ -103,22 +103,23 @@ pub struct Outcome {
     pub waivers: WaiverAudit,
 }
 
-/// Evaluates every rule on every object and applies the waivers (file
-/// waivers, then each object's annotation) live on `today`.
+/// Evaluates every rule on every object and applies the waivers live on
+/// `today`: file waivers, then each object's own (`annotated[i]` for
+/// `objects[i]`, from [`annotation_waivers`]).
 pub fn evaluate(
     catalog: &Catalog,
     objects: &[Object],
     ctx: &Context<'_>,
     waivers: &[Waiver],
+    annotated: &[Vec<Waiver>],
     today: jiff::civil::Date,
 ) -> Outcome {
     let mut used = vec![false; waivers.len()];
     let mut skipped: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut audit = WaiverAudit::default();
     let mut results = Vec::new();
-    for object in objects {
+    for (object, own) in objects.iter().zip(annotated) {
         let mut any = false;
-        let own = object_waivers(object, catalog);
         let mut own_used = vec![false; own.len()];
         let reference = object.reference();
         for rule in &catalog.rules {
@@ -216,20 +217,21 @@ fn is_known_kind(object: &Object) -> bool {
     kubernetes && KINDS.contains(&object.kind.as_str())
 }
 
-/// An object's annotation waivers. A malformed annotation was refused when
-/// the objects were read ([`check_annotations`]), so errors cannot happen
-/// here.
-fn object_waivers(object: &Object, catalog: &Catalog) -> Vec<Waiver> {
-    crate::waiver::from_annotation(object, &|id| catalog.known(id)).unwrap_or_default()
-}
-
-/// Refuses malformed `vz.dev/waive` annotations (exit 2), every one at once.
-pub fn check_annotations(objects: &[Object], catalog: &Catalog) -> Result<(), vz::Error> {
-    let errors: Vec<vz::Error> = objects
-        .iter()
-        .filter_map(|o| crate::waiver::from_annotation(o, &|id| catalog.known(id)).err())
-        .collect();
-    if errors.is_empty() { Ok(()) } else { Err(vz::Error::many(errors)) }
+/// Each object's `vz.dev/waive` waivers; a malformed annotation is exit 2,
+/// every one reported at once.
+pub fn annotation_waivers(
+    objects: &[Object],
+    catalog: &Catalog,
+) -> Result<Vec<Vec<Waiver>>, vz::Error> {
+    let mut all = Vec::with_capacity(objects.len());
+    let mut errors = Vec::new();
+    for o in objects {
+        match crate::waiver::from_annotation(o, &|id| catalog.known(id)) {
+            Ok(w) => all.push(w),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(all) } else { Err(vz::Error::many(errors)) }
 }
 
 fn result(info: &RuleInfo, object: &ObjectRef, o: &Object, verdict: Verdict) -> Evaluation {
@@ -249,13 +251,4 @@ fn result(info: &RuleInfo, object: &ObjectRef, o: &Object, verdict: Verdict) -> 
         waiver: None,
         at: o.doc.at.clone(),
     }
-}
-
-/// Builds the context rules see.
-pub fn context<'a>(
-    objects: &'a [Object],
-    locators: &'a Locators,
-    environment: Option<&'a str>,
-) -> Context<'a> {
-    Context::new(objects, locators, environment)
 }

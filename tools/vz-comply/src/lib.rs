@@ -218,7 +218,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
         OutputFormat::Json
     });
     if args.list_rules {
-        return list_rules(&catalog, format, ctx);
+        return list_rules(&catalog, format);
     }
 
     let waivers = read_waivers(&args.waivers, &catalog)?;
@@ -235,11 +235,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     let docs = vz::input::read_documents(&inputs, Locate::Everything)?;
     object::check_shape(&docs)?;
     let objects: Vec<Object> = docs.into_iter().map(Object::new).collect();
-    engine::check_annotations(&objects, &catalog)?;
+    let annotated = engine::annotation_waivers(&objects, &catalog)?;
 
     let today = ctx.now().to_zoned(jiff::tz::TimeZone::UTC).date();
-    let rule_ctx = engine::context(&objects, &locators, args.environment.as_deref());
-    let mut outcome = engine::evaluate(&catalog, &objects, &rule_ctx, &waivers, today);
+    let rule_ctx = rules::k8s::Context::new(&objects, &locators, args.environment.as_deref());
+    let mut outcome = engine::evaluate(&catalog, &objects, &rule_ctx, &waivers, &annotated, today);
     let baseline = baseline.map(|b| BaselineInfo {
         input: args.baseline.clone().unwrap_or_default(),
         existing: b.remove_existing(&mut outcome.results),
@@ -349,7 +349,7 @@ fn read_waivers(files: &[String], catalog: &Catalog) -> Result<Vec<waiver::Waive
     Ok(out)
 }
 
-fn list_rules(catalog: &Catalog, format: OutputFormat, ctx: &Ctx) -> Result<Outcome, Error> {
+fn list_rules(catalog: &Catalog, format: OutputFormat) -> Result<Outcome, Error> {
     let infos = catalog.infos();
     match format {
         OutputFormat::Json => vz::output::emit_json(&infos)?,
@@ -367,7 +367,6 @@ fn list_rules(catalog: &Catalog, format: OutputFormat, ctx: &Ctx) -> Result<Outc
                     controls.join(" ")
                 ));
             }
-            let _ = ctx;
             vz::output::emit(out.as_bytes())?;
         }
         _ => return Err(Error::usage("--list-rules writes a table or JSON (-o table, -o json)")),
