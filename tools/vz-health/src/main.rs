@@ -1,4 +1,8 @@
 //! The `vz-health` binary: all of it is in the `vz_health` crate.
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     vz::cli::main(vz_health::run)
 }
