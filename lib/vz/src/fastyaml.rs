@@ -13,19 +13,31 @@
 //!   leading byte-order mark;
 //! - plain scalars whose type is beyond doubt (booleans and nulls of the
 //!   YAML 1.2 core schema, decimal integers, `1.5`-style decimals, text no
-//!   number parser reads), single- and double-quoted scalars on one line
-//!   (the common escapes), plain and quoted mapping keys that are text;
+//!   number parser reads), single- and double-quoted scalars (the common
+//!   escapes), plain and quoted mapping keys that are text;
+//! - plain and quoted scalars over several lines (controller-gen's
+//!   descriptions, long commands), folded as YAML 1.2 folds them, whose
+//!   lines after the first are more indented than the collection holding
+//!   them: a plain one ends at a comment and is refused when a line of it
+//!   holds `: ` or ends with `:`; a double-quoted one may escape its line
+//!   breaks (`\` at the end of a line);
 //! - literal and folded block scalars (`|`, `|-`, `|+`, `>`, `>-`, `>+`)
 //!   with detected indentation (folded ones without more-indented lines);
-//! - flow collections on one line (`[a, "b"]`, `{"k": 1}`, JSON), and a
+//! - flow collections (`[a, "b"]`, `{"k": 1}`, JSON, a trailing `,`), on
+//!   several lines too when they break only between entries and brackets,
+//!   on lines indented at least as much as the collection holding them
+//!   (comments and blank lines between), also as whole documents; and a
 //!   scalar or flow collection on the line after its key or `-`.
 //!
 //! Anything else returns `None`: anchors, aliases, tags, directives, tabs,
-//! multi-line plain or quoted scalars and flow collections, complex keys,
-//! numbers in other spellings (`1e3`, `0x1F`, `+1`, `.5`), duplicate keys,
-//! nesting deeper than 48, characters YAML does not allow. The reader
-//! refuses rather than guesses, so an input the full parser rejects gets its
-//! error, with its location, from the full parser.
+//! scalars and flow collections going on over less indented lines (which
+//! the full parser reads leniently), plain or quoted scalars over several
+//! lines inside flow collections, a flow mapping's key, `:` and value on
+//! different lines, complex keys, numbers in other spellings (`1e3`,
+//! `0x1F`, `+1`, `.5`), duplicate keys, nesting deeper than 48, characters
+//! YAML does not allow. The reader refuses rather than guesses, so an input
+//! the full parser rejects gets its error, with its location, from the full
+//! parser.
 //!
 //! In debug builds, [`crate::input`] checks every fast read against the full
 //! parser, values and locations, so the whole test suite proves them equal.
@@ -75,6 +87,7 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
         locate,
         depth: 0,
         path: String::new(),
+        flow_min: 0,
         map: SourceMap::default(),
     };
     let mut docs = Vec::new();
@@ -183,6 +196,8 @@ struct Reader<'a> {
     depth: usize,
     /// The path of the node being read (when locating).
     path: String,
+    /// The least indentation of the lines a flow collection goes on over.
+    flow_min: usize,
     /// The locations in the current document (when locating).
     map: SourceMap,
 }
@@ -211,6 +226,16 @@ impl<'a> Reader<'a> {
         self.path.clear();
         let value = if is_item(first.text) {
             self.sequence_node(first)?
+        } else if first.text.starts_with(['[', '{']) {
+            // A flow collection, on as many lines as it takes.
+            self.i = 1;
+            self.flow_min = 0;
+            let mut last = first;
+            let (value, end) = self.flow(&mut last, 0)?;
+            if !is_end(&last.text[end..]) {
+                return None;
+            }
+            value
         } else {
             self.mapping_node(first)?
         };
@@ -289,9 +314,9 @@ impl<'a> Reader<'a> {
     }
 
     /// The node on the current line, more indented than its parent's key
-    /// or `-`: a block collection, or a scalar or flow collection alone on
-    /// its line.
-    fn nested(&mut self) -> Option<Value> {
+    /// or `-` (the collection holding it is at indentation `parent`): a
+    /// block collection, or a scalar or flow collection alone on its line.
+    fn nested(&mut self, parent: usize) -> Option<Value> {
         let line = self.lines[self.i];
         if is_item(line.text) {
             self.sequence_node(line)
@@ -301,7 +326,7 @@ impl<'a> Reader<'a> {
             None
         } else {
             self.i += 1;
-            self.scalar_or_flow(line, 0, line.indent)
+            self.scalar_or_flow(line, 0, parent)
         }
     }
 
@@ -321,7 +346,7 @@ impl<'a> Reader<'a> {
             let rest = &line.text[colon + 1..];
             let value = if is_end(rest) {
                 match self.lines.get(self.i) {
-                    Some(next) if next.indent > indent => self.nested()?,
+                    Some(next) if next.indent > indent => self.nested(indent)?,
                     Some(next) if next.indent == indent && is_item(next.text) => {
                         // `-` lined up with the keys: the sequence stands
                         // where its first item does.
@@ -371,7 +396,7 @@ impl<'a> Reader<'a> {
             let item = if empty {
                 self.i += 1;
                 match self.lines.get(self.i) {
-                    Some(next) if next.indent > indent => self.nested()?,
+                    Some(next) if next.indent > indent => self.nested(indent)?,
                     _ => {
                         self.value_at(mark);
                         Value::Null
@@ -396,63 +421,190 @@ impl<'a> Reader<'a> {
     }
 
     /// The value at byte `off` of `line` (already consumed): a block scalar,
-    /// a flow collection or a scalar. `parent` is the indentation of the
-    /// collection holding it.
+    /// a flow collection or a scalar, plain or quoted ones perhaps continued
+    /// on the lines after it. `parent` is the indentation of the collection
+    /// holding it.
     fn scalar_or_flow(&mut self, line: Line<'a>, off: usize, parent: usize) -> Option<Value> {
         let s = &line.text[off..];
         match s.as_bytes()[0] {
             b'|' | b'>' => self.block_scalar(line, off, parent),
-            b'[' | b'{' | b'"' | b'\'' => {
-                let (value, end) = self.flow(line, off)?;
-                is_end(&line.text[end..]).then_some(value)
+            b'[' | b'{' => {
+                self.flow_min = parent;
+                let mut last = line;
+                let (value, end) = self.flow(&mut last, off)?;
+                is_end(&last.text[end..]).then_some(value)
             }
+            b'"' | b'\'' => match self.flow(&mut { line }, off) {
+                Some((value, end)) => is_end(&line.text[end..]).then_some(value),
+                // Not closed on its line (or not in the subset, which the
+                // multi-line reader refuses too).
+                None => self.quoted_lines(line, off, parent),
+            },
             _ => {
-                let text = match comment_start(s) {
-                    Some(p) => s[..p].trim_end_matches(' '),
-                    None => s,
+                let (text, comment) = match comment_start(s) {
+                    Some(p) => (s[..p].trim_end_matches(' '), true),
+                    None => (s, false),
                 };
                 if !plain_start(text) || has_mapping_colon(text) {
                     return None;
                 }
-                let value = plain(text)?;
+                // A more indented line after it continues it (or is an
+                // error); a comment ends it.
+                let more = !comment && self.lines.get(self.i).is_some_and(|l| l.indent > parent);
+                let value = match more.then(|| self.plain_lines(line, text, parent)) {
+                    Some(Some((folded, last))) if last > line.no => {
+                        self.skip_through(last);
+                        match classify(&folded)? {
+                            Plain::Text => Value::String(folded),
+                            Plain::Typed(_) => return None,
+                        }
+                    }
+                    Some(None) => return None,
+                    _ => plain(text)?,
+                };
                 self.value_at((line.no, line.col(off)));
                 Some(value)
             }
         }
     }
 
-    /// A flow node at byte `off` of `line`: the value and the offset after it.
-    fn flow(&mut self, line: Line<'a>, off: usize) -> Option<(Value, usize)> {
-        let t = line.text;
-        let b = t.as_bytes();
+    /// Consumes the content lines up to line number `last`.
+    fn skip_through(&mut self, last: usize) {
+        while self.lines.get(self.i).is_some_and(|l| l.no <= last) {
+            self.i += 1;
+        }
+    }
+
+    /// A plain scalar whose first line (`first`, with no comment after it)
+    /// is `line`, folded with the lines after it that continue it: those
+    /// more indented than `parent`, up to a comment. The text and the number
+    /// of its last line; `None` for a continuation line the reader leaves to
+    /// the full parser (one holding `: ` or ending with `:`: a key, or an
+    /// error).
+    fn plain_lines(&self, line: Line<'a>, first: &str, parent: usize) -> Option<(String, usize)> {
+        let text = self.text;
+        let mut out = String::from(first);
+        let (mut pos, mut no, mut last, mut empty) = (line.next, line.no, line.no, 0);
+        while pos < text.len() {
+            let (raw, next) = raw_line(text, pos);
+            pos = next;
+            no += 1;
+            let content = raw.trim_start_matches(' ');
+            if content.is_empty() {
+                empty += 1;
+                continue;
+            }
+            // Less indented (a document marker too), or a comment: the
+            // scalar has ended.
+            if raw.len() - content.len() <= parent || content.starts_with('#') {
+                break;
+            }
+            let (part, comment) = match comment_start(content) {
+                Some(p) => (&content[..p], true),
+                None => (content, false),
+            };
+            let part = part.trim_end_matches(' ');
+            if has_mapping_colon(part) {
+                return None;
+            }
+            fold(&mut out, empty);
+            empty = 0;
+            out.push_str(part);
+            last = no;
+            if comment {
+                break;
+            }
+        }
+        Some((out, last))
+    }
+
+    /// A single- or double-quoted scalar opening at byte `off` of `line` and
+    /// closing on a later line; its lines after the first are more indented
+    /// than `parent`, and nothing but a comment follows it.
+    fn quoted_lines(&mut self, line: Line<'a>, off: usize, parent: usize) -> Option<Value> {
+        let text = self.text;
+        let double = line.text.as_bytes()[off] == b'"';
+        // Where the scalar's content starts in the stream.
+        let mut pos = line.text.as_ptr() as usize - text.as_ptr() as usize + off + 1;
+        let mut no = line.no;
+        let mut out = String::new();
+        loop {
+            let (raw, next) = raw_line(text, pos);
+            let (end, escaped) = match quoted_part(raw, double, &mut out)? {
+                Part::Closed(end) => {
+                    if !is_end(&raw[end..]) {
+                        return None;
+                    }
+                    break;
+                }
+                Part::Open { escaped } => (next, escaped),
+            };
+            // The empty lines after it and the next one with content.
+            pos = end;
+            let mut empty = 0;
+            loop {
+                if pos >= text.len() {
+                    return None;
+                }
+                let (raw, next) = raw_line(text, pos);
+                no += 1;
+                let content = raw.trim_start_matches(' ');
+                if !content.is_empty() {
+                    let spaces = raw.len() - content.len();
+                    if spaces <= parent {
+                        return None;
+                    }
+                    pos += spaces;
+                    break;
+                }
+                empty += 1;
+                pos = next;
+            }
+            if escaped {
+                // An escaped line break adds nothing; empty lines are kept.
+                out.extend(std::iter::repeat_n('\n', empty));
+            } else {
+                fold(&mut out, empty);
+            }
+        }
+        self.skip_through(no);
+        self.value_at((line.no, line.col(off)));
+        Some(Value::String(out))
+    }
+
+    /// A flow node at byte `off` of `line`: the value and the offset after
+    /// it. A flow collection may go on over the lines after `line` (which
+    /// then becomes the line it ends on), breaking lines only between its
+    /// entries and its brackets, on lines indented at least `flow_min`.
+    fn flow(&mut self, line: &mut Line<'a>, off: usize) -> Option<(Value, usize)> {
         let at = (line.no, line.col(off));
-        let (value, end) = match *b.get(off)? {
+        let (value, end) = match *line.text.as_bytes().get(off)? {
             b'"' => {
-                let (s, end) = double_quoted(t, off)?;
+                let (s, end) = double_quoted(line.text, off)?;
                 (Value::String(s.into_owned()), end)
             }
             b'\'' => {
-                let (s, end) = single_quoted(t, off)?;
+                let (s, end) = single_quoted(line.text, off)?;
                 (Value::String(s.into_owned()), end)
             }
             b'[' => {
                 self.deeper()?;
                 let mut items = Vec::new();
-                let mut i = skip_spaces(b, off + 1);
-                if b.get(i) == Some(&b']') {
-                    i += 1;
-                } else {
-                    loop {
-                        let len = self.enter_index(items.len());
-                        let (v, end) = self.flow(line, i)?;
-                        self.leave(len);
-                        items.push(v);
-                        i = skip_spaces(b, end);
-                        match b.get(i)? {
-                            b',' => i = skip_spaces(b, i + 1),
-                            b']' => break i += 1,
-                            _ => return None,
-                        }
+                let mut i = self.flow_skip(line, off + 1)?;
+                loop {
+                    // `]` may follow `[` or the `,` after an item.
+                    if line.text.as_bytes()[i] == b']' {
+                        break i += 1;
+                    }
+                    let len = self.enter_index(items.len());
+                    let (v, end) = self.flow(line, i)?;
+                    self.leave(len);
+                    items.push(v);
+                    i = self.flow_skip(line, end)?;
+                    match line.text.as_bytes()[i] {
+                        b',' => i = self.flow_skip(line, i + 1)?,
+                        b']' => break i += 1,
+                        _ => return None,
                     }
                 }
                 self.depth -= 1;
@@ -461,60 +613,86 @@ impl<'a> Reader<'a> {
             b'{' => {
                 self.deeper()?;
                 let mut map = Map::new();
-                let mut i = skip_spaces(b, off + 1);
-                if b.get(i) == Some(&b'}') {
-                    i += 1;
-                } else {
-                    loop {
-                        let key_at = (line.no, line.col(i));
-                        let (key, end, quoted) = match b.get(i)? {
-                            b'"' => double_quoted(t, i).map(|(k, e)| (k, e, true))?,
-                            b'\'' => single_quoted(t, i).map(|(k, e)| (k, e, true))?,
-                            _ => {
-                                let (k, e) = flow_plain(t, i, true)?;
-                                match classify(k)? {
-                                    Plain::Text => (Cow::Borrowed(k), e, false),
-                                    Plain::Typed(_) => return None,
-                                }
+                let mut i = self.flow_skip(line, off + 1)?;
+                loop {
+                    // `}` may follow `{` or the `,` after an entry.
+                    if line.text.as_bytes()[i] == b'}' {
+                        break i += 1;
+                    }
+                    // The key, its `:` and the value's start stand on one line.
+                    let (t, b) = (line.text, line.text.as_bytes());
+                    let key_at = (line.no, line.col(i));
+                    let (key, end, quoted) = match b[i] {
+                        b'"' => double_quoted(t, i).map(|(k, e)| (k, e, true))?,
+                        b'\'' => single_quoted(t, i).map(|(k, e)| (k, e, true))?,
+                        _ => {
+                            let (k, e) = flow_plain(t, i, true)?;
+                            match classify(k)? {
+                                Plain::Text => (Cow::Borrowed(k), e, false),
+                                Plain::Typed(_) => return None,
                             }
-                        };
-                        i = skip_spaces(b, end);
-                        if b.get(i) != Some(&b':') {
-                            return None;
                         }
-                        i += 1;
-                        if !quoted && b.get(i) != Some(&b' ') {
-                            return None;
-                        }
-                        i = skip_spaces(b, i);
-                        if matches!(b.get(i), None | Some(b',' | b'}' | b'#')) {
-                            return None;
-                        }
-                        let len = self.enter_key(&key);
-                        self.key_at(key_at);
-                        let (v, end) = self.flow(line, i)?;
-                        self.leave(len);
-                        if map.insert(key.into_owned(), v).is_some() {
-                            return None;
-                        }
-                        i = skip_spaces(b, end);
-                        match b.get(i)? {
-                            b',' => i = skip_spaces(b, i + 1),
-                            b'}' => break i += 1,
-                            _ => return None,
-                        }
+                    };
+                    i = skip_spaces(b, end);
+                    if b.get(i) != Some(&b':') {
+                        return None;
+                    }
+                    i += 1;
+                    if !quoted && b.get(i) != Some(&b' ') {
+                        return None;
+                    }
+                    i = skip_spaces(b, i);
+                    if matches!(b.get(i), None | Some(b',' | b'}' | b'#')) {
+                        return None;
+                    }
+                    let len = self.enter_key(&key);
+                    self.key_at(key_at);
+                    let (v, end) = self.flow(line, i)?;
+                    self.leave(len);
+                    if map.insert(key.into_owned(), v).is_some() {
+                        return None;
+                    }
+                    i = self.flow_skip(line, end)?;
+                    match line.text.as_bytes()[i] {
+                        b',' => i = self.flow_skip(line, i + 1)?,
+                        b'}' => break i += 1,
+                        _ => return None,
                     }
                 }
                 self.depth -= 1;
                 (Value::Object(map), i)
             }
             _ => {
-                let (s, end) = flow_plain(t, off, false)?;
+                let (s, end) = flow_plain(line.text, off, false)?;
                 (plain(s)?, end)
             }
         };
         self.value_at(at);
         Some((value, end))
+    }
+
+    /// Inside a flow collection: the offset of the next token from byte `i`
+    /// of `line`, past spaces and, where a line ends (or a comment starts),
+    /// past the line break to the next content line, which `line` becomes.
+    /// `None` at the end of the document or at a line indented less than
+    /// `flow_min`.
+    fn flow_skip(&mut self, line: &mut Line<'a>, mut i: usize) -> Option<usize> {
+        loop {
+            let b = line.text.as_bytes();
+            i = skip_spaces(b, i);
+            match b.get(i) {
+                Some(b'#') if i == 0 || b[i - 1] == b' ' => {}
+                Some(_) => return Some(i),
+                None => {}
+            }
+            let next = *self.lines.get(self.i)?;
+            if next.indent < self.flow_min {
+                return None;
+            }
+            self.i += 1;
+            *line = next;
+            i = 0;
+        }
     }
 
     /// A literal (`|`) or folded (`>`) block scalar whose header is at byte
@@ -621,6 +799,114 @@ enum Chomp {
     Keep,
 }
 
+/// The line starting at byte `pos` of `text` (without its line break) and
+/// where the next one starts.
+fn raw_line(text: &str, pos: usize) -> (&str, usize) {
+    let (raw, next) = match text[pos..].find('\n') {
+        Some(e) => (&text[pos..pos + e], pos + e + 1),
+        None => (&text[pos..], text.len()),
+    };
+    (raw.strip_suffix('\r').unwrap_or(raw), next)
+}
+
+/// Folds a line break between two lines of a flow scalar with `empty`
+/// empty lines between them: a space, or a line feed for each empty line.
+fn fold(out: &mut String, empty: usize) {
+    if empty == 0 {
+        out.push(' ');
+    } else {
+        out.extend(std::iter::repeat_n('\n', empty));
+    }
+}
+
+/// How one line of a quoted scalar ends.
+enum Part {
+    /// At the closing quote; the offset after it.
+    Closed(usize),
+    /// At the line's end, the line break escaped (`\` at the end of a
+    /// double-quoted line) or not.
+    Open { escaped: bool },
+}
+
+/// Appends one line (`raw`, from the scalar's start or from the first
+/// character after a continuation line's indentation) of a quoted scalar to
+/// `out`: its text up to the closing quote, or to the line's end without
+/// the spaces before an unescaped line break. `None` for an escape outside
+/// the subset.
+fn quoted_part(raw: &str, double: bool, out: &mut String) -> Option<Part> {
+    let b = raw.as_bytes();
+    let quote = if double { b'"' } else { b'\'' };
+    // Where trailing literal spaces start in `out`, if it ends with some.
+    let mut spaces: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == quote {
+            if double || b.get(i + 1) != Some(&b'\'') {
+                return Some(Part::Closed(i + 1));
+            }
+            out.push('\'');
+            spaces = None;
+            i += 2;
+        } else if c == b'\\' && double {
+            if i + 1 == b.len() {
+                return Some(Part::Open { escaped: true });
+            }
+            let (ch, next) = escape(raw, i)?;
+            out.push(ch);
+            spaces = None;
+            i = next;
+        } else if c == b' ' {
+            spaces.get_or_insert(out.len());
+            out.push(' ');
+            i += 1;
+        } else {
+            // Up to the next quote, escape or space.
+            let special = |c: char| c == quote as char || c == ' ' || (double && c == '\\');
+            let stop = raw[i..].find(special).map_or(b.len(), |p| i + p);
+            out.push_str(&raw[i..stop]);
+            spaces = None;
+            i = stop;
+        }
+    }
+    if let Some(p) = spaces {
+        out.truncate(p);
+    }
+    Some(Part::Open { escaped: false })
+}
+
+/// The escape at byte `i` of `t` (a `\` with more after it) in a
+/// double-quoted scalar: its character and the offset after it; `None`
+/// for the escapes left to the full parser.
+fn escape(t: &str, i: usize) -> Option<(char, usize)> {
+    let e = *t.as_bytes().get(i + 1)?;
+    let c = match e {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'0' => '\0',
+        b'a' => '\u{7}',
+        b'v' => '\u{b}',
+        b'e' => '\u{1b}',
+        b'x' | b'u' => {
+            let len = if e == b'x' { 2 } else { 4 };
+            let hex = t.get(i + 2..i + 2 + len)?;
+            if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                return None;
+            }
+            let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+            return Some((c, i + 2 + len));
+        }
+        _ => return None,
+    };
+    Some((c, i + 2))
+}
+
 fn skip_spaces(b: &[u8], mut i: usize) -> usize {
     while b.get(i) == Some(&b' ') {
         i += 1;
@@ -651,8 +937,8 @@ fn plain_start(s: &str) -> bool {
 }
 
 /// A plain scalar inside a flow collection, from byte `off`: the text and
-/// the offset after it (a key ends at `: `). Refused when it holds any
-/// other `:`, or `#` or quotes.
+/// the offset after it (a key ends at `: `, anything at ` #`, a comment).
+/// Refused when it holds any other `:`, or `#` or quotes.
 fn flow_plain(t: &str, off: usize, key: bool) -> Option<(&str, usize)> {
     let b = t.as_bytes();
     let mut end = off;
@@ -660,6 +946,7 @@ fn flow_plain(t: &str, off: usize, key: bool) -> Option<(&str, usize)> {
         match c {
             b',' | b'[' | b']' | b'{' | b'}' => break,
             b':' if key && b.get(end + 1) == Some(&b' ') => break,
+            b'#' if end > off && b[end - 1] == b' ' => break,
             b':' | b'#' | b'"' | b'\'' => return None,
             _ => end += 1,
         }
@@ -718,33 +1005,9 @@ fn double_quoted(t: &str, off: usize) -> Option<(Cow<'_, str>, usize)> {
         match *b.get(i)? {
             b'"' => return Some((Cow::Owned(out), i + 1)),
             b'\\' => {
-                let e = *b.get(i + 1)?;
-                i += 2;
-                let c = match e {
-                    b'"' => '"',
-                    b'\\' => '\\',
-                    b'/' => '/',
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    b'0' => '\0',
-                    b'a' => '\u{7}',
-                    b'v' => '\u{b}',
-                    b'e' => '\u{1b}',
-                    b'x' | b'u' => {
-                        let len = if e == b'x' { 2 } else { 4 };
-                        let hex = t.get(i..i + len)?;
-                        if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
-                            return None;
-                        }
-                        i += len;
-                        char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
-                    }
-                    _ => return None,
-                };
+                let (c, next) = escape(t, i)?;
                 out.push(c);
+                i = next;
             }
             _ => {
                 let next = t[i..].find(['"', '\\']).map_or(t.len(), |p| i + p);
@@ -851,17 +1114,22 @@ mod tests {
     /// The fast read of `text` equals the full parser's: values, document
     /// starts and every location.
     fn same(text: &str) {
+        same_as(text, &format!("{text:?}"));
+    }
+
+    /// [`same`], naming the text `what` in failures.
+    fn same_as(text: &str, what: &str) {
         let full = yaml::parse_stream_located(text, "t").expect("the full parser reads it");
-        let fast = read(text, true).unwrap_or_else(|| panic!("not read fast: {text:?}"));
-        assert_eq!(fast.len(), full.len(), "{text:?}");
+        let fast = read(text, true).unwrap_or_else(|| panic!("not read fast: {what}"));
+        assert_eq!(fast.len(), full.len(), "{what}");
         for (a, b) in fast.iter().zip(&full) {
-            assert_eq!(a.value, b.value, "{text:?}");
-            assert_eq!(a.map.values, b.map.values, "values in {text:?}");
-            assert_eq!(a.map.keys, b.map.keys, "keys in {text:?}");
-            assert_eq!(Some(&(a.line, a.column)), b.map.values.get(""), "start of {text:?}");
+            assert_eq!(a.value, b.value, "{what}");
+            assert_eq!(a.map.values, b.map.values, "values in {what}");
+            assert_eq!(a.map.keys, b.map.keys, "keys in {what}");
+            assert_eq!(Some(&(a.line, a.column)), b.map.values.get(""), "start of {what}");
         }
         let values = parse(text).expect("read fast");
-        assert_eq!(values, full.into_iter().map(|d| d.value).collect::<Vec<_>>());
+        assert_eq!(values, full.into_iter().map(|d| d.value).collect::<Vec<_>>(), "{what}");
     }
 
     fn refused(text: &str) {
@@ -939,9 +1207,6 @@ mod tests {
             "a: &x 1\nb: *x\n",
             "a: !tag x\n",
             "\"unclosed: 1\n",
-            "a: \"multi\n  line\"\n",
-            "a: plain\n  continued\n",
-            "a: [1,\n  2]\n",
             "a: 1e3\n",
             "a: 0x1F\n",
             "a: +1\n",
@@ -970,10 +1235,192 @@ mod tests {
             "a: |\n",
             "a:\n  |\n   x\n",
             "a: \"\\N\"\n",
-            "a: [1, 2,]\n",
             "a: {b}\n",
         ] {
             refused(text);
+        }
+    }
+
+    #[test]
+    fn multi_line_plain_scalars() {
+        same("a: x\n  y\n");
+        same("a: x\n  y");
+        same("a: 1\n  2\nb: 1.5\n  x\nc: tr\n  ue\nd: 1\n\n  2\n");
+        same("a:\n    x\n  y\nb: 1\n");
+        same("a:\n- x\n y\n- z\n");
+        same("- x\n y\n-\n  p\n  q\n- z\n");
+        same("- k: x\n   y\n  j: 2\n");
+        same("a:\n  b: x\n    y\n     z\n  c: 1\n");
+        same("a: x\n\n  y\n\n\n  z\nb: 1\n");
+        same("a: x\n   \n  y\n  \nb: 1\n");
+        same("a: x   \n   y   \nb: 2\n");
+        same("a: x\n  y # c\nb: 1\n");
+        same("a: x\n  y\n# c\nb: 1\n  # d\nc: 2\n");
+        same("a: x\r\n  y\r\n\r\n  z\r\nb: 1\r\n");
+        same("a: ü\n  é ✓\nb: ü\n");
+        same("a: x\n  y\n---\nb: p\n  q\n...\n");
+        same("a: http://x\n  /y#z a:b\n");
+        // Any character but `#` may start a continuation line.
+        same(
+            "a: x\n  - y\n  -\n  [z\n  {w\n  ]v\n  }u\n  'q\n  \"r\n  &s\n  *t\n  !u\n  |v\n  >w\n  %x\n  @y\n  `z\n  ? a\n  :b\n  ,c\n  ---\n  ...\n",
+        );
+        // controller-gen's descriptions.
+        same(
+            "spec:\n  versions:\n  - schema:\n      openAPIV3Schema:\n        description: ClusterFederatedTrustDomain is the Schema for the clusterfederatedtrustdomains\n          API\n        properties:\n          kind:\n            description: 'Kind is a string value representing the REST resource this\n              object represents. Servers may infer this from the endpoint the client\n              submits requests to.'\n            type: string\n",
+        );
+    }
+
+    #[test]
+    fn multi_line_quoted_scalars() {
+        same("a: 'x\n  y'\n");
+        same("a: 'x  \n    y  '\nb: 'x\n\n  y'\nc: 'x\n  '\nd: '\n  x'\n");
+        same("a: 'it''s\n  ''q''' # c\nb: 'x''\n  '''\n");
+        same("a: 'x\n  # not a comment\n  y' # c\nb: 1\n");
+        same("a: 'x\n  ---\n  ...\n  b: c\n  - d'\n");
+        same("- 'x\n y'\n- \"p\n q\"\n");
+        same("a:\n- 'x\n y'\nb:\n  'x\n y'\nc:\n  \"x\n    y\"\n");
+        same("- a: 'x\n    y'\n  b: \"p\\\n    q\"\n  c: 1\n");
+        same("a: 1\nb:\n  - \"x\n    y\"\n  - z\n");
+        same("a: \"x \\\n   y\"\nb: \"x\\\n   y\"\nc: \"x\\\\\n   y\"\n");
+        same("a: \"x\\\n\n   y\"\nb: \"x\\t\n   y\"\nc: \"a\\n\n   b\"\nd: \"x\n\n   \"\n");
+        same("a: \"\n  x\"\nb: \"\\x20 \n  y\"\nc: \"x\\u00e9\n  y\\\"\" # c\n");
+        same("a: 'é\n  ü' # c\nb: ü\n");
+        same("a: 'x\r\n  y'\r\nb: \"p\\\r\n  q\"\r\n");
+        same("a: \"x\n  y\"\n---\n- 'p\n\n\n  q'\n");
+        // As kubernetes' examples write long commands.
+        same(
+            "command:\n- sh\n- \"start \\\n  --servers=3 \\\n  --data_dir=/var/lib/zookeeper/data \\\n  --log_level=INFO\"\nnext: 1\n",
+        );
+    }
+
+    #[test]
+    fn refuses_multi_line_scalars_it_cannot_prove() {
+        for text in [
+            // Continuation lines that are keys, or comments in between.
+            "a: x\n  y: z\n",
+            "a: x\n  y:\n",
+            "a: x\n  y\n    z: 1\n",
+            "a: x # c\n  y\n",
+            "a: x\n  # c\n  y\n",
+            "a: x\n  y # c\n  z\n",
+            "- k: x\n  y\n",
+            "a: x\n\ty\n",
+            "a: x\n  \ty\n",
+            // Quoted scalars not indented past their parent, not closed,
+            // with something after them, or with escapes outside the subset.
+            "a: 'x\ny'\n",
+            "- k: 'x\n  y'\n",
+            "a:\n  b: \"x\n  y\"\n",
+            "a: 'x\n",
+            "a: \"x\\\n",
+            "a: 'x\n---\n  y'\n",
+            "a: 'x\n...\n",
+            "a: 'x\n  y' z\n",
+            "a: 'x\n  y': 1\n",
+            "a: 'x\n  y'\n   z\n",
+            "a: \"x\n  y\"#c\n",
+            "a: \"x\\ \n  y\"\n",
+            "a: \"x\n  \\N\"\n",
+            "a: \"x\n\t y\"\n",
+            "'x\n  y': 1\n",
+        ] {
+            refused(text);
+        }
+        for text in ["a: x\n  y: z\n", "a: x\n  y # c\n  z\n", "a: 'x\n  y' z\n", "- k: x\n  y\n"] {
+            yaml::parse_stream(text, "t").expect_err("the full parser rejects it");
+        }
+    }
+
+    #[test]
+    fn flow_collections_over_several_lines() {
+        same("a: [\n  x,\n  \"y\",\n]\nb: 1\n");
+        same("a: [1, 2,]\nb: {c: 1, }\nc: [ ]\nd: [\n]\ne: {\n\n}\n");
+        // Lines as indented as the parent's keys (not less) go on with it.
+        same("a: [\nb, c]\nd: {\ne: f}\n");
+        same("- k: [\n  x]\n- [a,\n  b]\n- c\n");
+        same("a: [a\n , b]\n");
+        same("a: [x, # c\n  # d\n\n  y # e\n  ]\n");
+        same("a:\n  [\n  x,\n y\n  ]\nb: 2\n");
+        same("a: [x, {b: c,\n  d: e}, [f,\n  g]]\n");
+        same("a: [ü,\n  é, \"ö\"]\nb: ü\n");
+        same("a: [\r\n  x,\r\n]\r\n");
+        same(
+            "      - name: the-container\n        command: [\"/hello\",\n                  \"--port=8080\",\n                  \"--enableRiskyFeature=$(ENABLE_RISKY)\"]\n        ports:\n        - containerPort: 8080\n",
+        );
+        same(
+            "containers:\n  - name: x\n    args: [\n        \"-csi-address\", \"/spiffe-csi/csi.sock\",\n        \"-kubelet-registration-path\", \"/var/lib/kubelet/plugins/csi.spiffe.io/csi.sock\",\n    ]\n    volumeMounts: []\n",
+        );
+    }
+
+    #[test]
+    fn documents_that_are_flow_collections() {
+        same("{a: 1}\n");
+        same("[a]\n");
+        same("  [a, b]\n# c\n");
+        same("{\"a\":1,\"b\":[true,null,{\"c\":\"d\"}]}");
+        same(
+            "---\n{\n  apiVersion: \"networking.k8s.io/v1\",\n  kind: \"NetworkPolicy\",\n  metadata: {\n    name: \"default-deny-all\",\n  },\n  spec: {\n    podSelector: {},\n    policyTypes: [\n      \"Ingress\",\n      \"Egress\",\n    ],\n  },\n}\n",
+        );
+        same("---\n{\n  a: 1,\n}\n---\n[\nb,\n]\n...\n---\nc: 1\n");
+    }
+
+    #[test]
+    fn refuses_flow_collections_it_cannot_prove() {
+        for text in [
+            // A plain scalar going on, a key's value or `:` on another line,
+            // a quoted scalar over lines, a single-pair mapping.
+            "a: [a\n  b]\n",
+            "a: {a:\n  1}\n",
+            "a: {a\n  : 1}\n",
+            "a: [\"x\n  y\"]\n",
+            "a: [x,\n  k: v]\n",
+            // Less indented than the parent's keys (the full parser's lenient
+            // reading), or a document marker.
+            "- k: [\n x]\n",
+            "a:\n  b: [\n x]\n",
+            "a: [x,\n---\n  y]\n",
+            "a: [x,\n",
+            // Entries missing, and what follows the collection.
+            "a: [,]\n",
+            "a: [a,,]\n",
+            "a: {,}\n",
+            "a: [x,\n  y]: z\n",
+            "a: [x,\n  y]# c\n",
+            "a: [x,\n  y]\n   z\n",
+            "[a]\nb: 1\n",
+            "{a: 1}\n  b\n",
+            "[a] x\n",
+        ] {
+            refused(text);
+        }
+        for text in ["a: [,]\n", "a: [x,\n  y]: z\n", "a: [x,\n---\n  y]\n", "{a: 1}\n  b\n"] {
+            yaml::parse_stream(text, "t").expect_err("the full parser rejects it");
+        }
+    }
+
+    /// The shared fixtures (`../shared` beside the repository) that need
+    /// multi-line scalars and flow collections: each is read fast, as the
+    /// full parser reads it.
+    #[test]
+    fn reads_the_shared_fixtures_fast() {
+        for name in [
+            // controller-gen's multi-line descriptions; `args: [` over lines.
+            "istio/security__spire__spire-quickstart.yaml",
+            // A double-quoted command with escaped line breaks.
+            "k8s-website/application__zookeeper__zookeeper.yaml",
+            // Documents that are flow mappings over many lines.
+            "k8s-website/pods__security__security-context-4.yaml",
+            "k8s-website/service__networking__network-policy-default-deny-all.yaml",
+            "k8s-website/service__networking__tls-example-ingress.yaml",
+            // `command: [` over three lines.
+            "kustomize/helloWorld__deployment.yaml",
+        ] {
+            let path =
+                format!("{}/../../../shared/fixtures/manifests/{name}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("the shared fixture {path} is missing ({e}): ../shared must stand beside the repository")
+            });
+            same_as(&text, &path);
         }
     }
 
@@ -1002,6 +1449,7 @@ mod tests {
             locate: true,
             depth: 0,
             path: String::new(),
+            flow_min: 0,
             map: SourceMap::default(),
         };
         for parent in ["", "a", "a[0]", "b[\"x.y\"]"] {
@@ -1228,7 +1676,10 @@ mod tests {
                 ]));
             }
             let indent = if rng.next(6) == 0 { 2 } else { 0 };
-            if rng.next(5) == 0 {
+            if rng.next(20) == 0 {
+                out.push_str(&" ".repeat(indent));
+                multi_line_flow(rng, 0, &mut out);
+            } else if rng.next(5) == 0 {
                 random_seq(rng, indent, 0, &mut out);
             } else {
                 random_map(rng, indent, 0, &mut out);
@@ -1283,14 +1734,149 @@ mod tests {
         }
     }
 
+    /// Plain scalars' first lines, continuation lines, and what may stop
+    /// them or make them an error.
+    const PLAIN_LINES: &[&str] = &[
+        "x",
+        "two words",
+        "1",
+        "true",
+        "-x",
+        "- item",
+        "[a",
+        "'q",
+        "\"d",
+        "é ü",
+        "a'b",
+        "http://h/#x",
+        "---",
+        "x # c",
+        "# c",
+        "k: v",
+        "k:",
+    ];
+
+    /// Quoted scalars' lines: after the opening quote, in between, and
+    /// before the closing quote (some of them close or break it).
+    const SINGLE_LINES: &[&str] = &[
+        "x",
+        "two words",
+        "",
+        "  ",
+        "it''s",
+        "''",
+        "# not a comment",
+        "k: v",
+        "\"",
+        "\\",
+        "ü",
+        "a'b",
+    ];
+
+    const DOUBLE_LINES: &[&str] = &[
+        "x",
+        "two words",
+        "",
+        "  ",
+        "esc \\",
+        "esc\\",
+        "\\\\",
+        "a\\n",
+        "\\x41 ",
+        "\\t\\\"",
+        "x\\ ",
+        "\\N",
+        "'",
+        "# not a comment",
+        "k: v",
+        "ü",
+        "a\"b",
+    ];
+
+    /// Flow collections over several lines: each `|` is a line break.
+    const FLOW_LINES: &[&str] = &[
+        "[|a,|b|]",
+        "[|a,|\"b\",|]",
+        "{|k: 1,|\"q\": [x,|y],|}",
+        "{\"a\":1,|\"b\":[2,|3]}",
+        "[a|, b]",
+        "[a| b]",
+        "[x, # c|y]",
+        "[x,| # c|y]",
+        "[|]",
+        "{|}",
+        "{a: 1,|}",
+        "[a, {b: c,|d: e}, [f,|g]]",
+        "[a,|,]",
+        "{a:|1}",
+        "{a|: 1}",
+        "[\"x|y\"]",
+        "[x]|: y",
+        "[x,|- y]",
+        "[x,|k: v]",
+        "{k: v,|k: w}",
+        "[x,|#c]",
+        "[x|]# c",
+        "[1.5,|true,|null,|'s',|-x]",
+    ];
+
+    /// A flow collection over several lines after `key:` or `-` at `indent`.
+    fn multi_line_flow(rng: &mut Rng, indent: usize, out: &mut String) {
+        for part in rng.pick(FLOW_LINES).split('|').enumerate() {
+            if part.0 > 0 {
+                out.push_str(rng.pick(&["\n", "\n", "\n", "\n\n", "\n  # c\n", " # c\n"]));
+                let pad =
+                    if rng.next(6) == 0 { rng.next(indent + 1) } else { indent + rng.next(4) };
+                out.push_str(&" ".repeat(pad));
+            }
+            out.push_str(part.1);
+        }
+        out.push('\n');
+    }
+
+    /// What may follow a closing quote.
+    const AFTER_QUOTE: &[&str] = &["", "", "", " # c", "  ", " x", ": v", "#c"];
+
+    /// A scalar on several lines after `key:` or `-` at `indent`: mostly
+    /// more indented continuation lines, sometimes not, sometimes with
+    /// blank lines between them.
+    fn multi_line(rng: &mut Rng, indent: usize, out: &mut String) {
+        let quote = rng.pick(&["", "", "'", "\""]);
+        let lines = match quote {
+            "" => PLAIN_LINES,
+            "'" => SINGLE_LINES,
+            _ => DOUBLE_LINES,
+        };
+        out.push_str(quote);
+        out.push_str(if quote.is_empty() { rng.pick(&PLAIN_LINES[..12]) } else { rng.pick(lines) });
+        for _ in 0..1 + rng.next(3) {
+            out.push_str(rng.pick(&["\n", "\n", "\n", "\n\n", "\n  \n"]));
+            let pad =
+                if rng.next(10) == 0 { rng.next(indent + 1) } else { indent + 1 + rng.next(3) };
+            out.push_str(&" ".repeat(pad));
+            out.push_str(rng.pick(lines));
+        }
+        if !quote.is_empty() && rng.next(10) > 0 {
+            out.push_str(quote);
+            out.push_str(rng.pick(AFTER_QUOTE));
+        }
+        out.push('\n');
+    }
+
     /// After `key:` or `-`: a value, a nested block, or nothing.
     fn random_value(rng: &mut Rng, indent: usize, depth: usize, in_map: bool, out: &mut String) {
         let choice = if depth >= 3 { rng.next(5) } else { rng.next(9) };
         match choice {
             0..=1 => {
                 out.push_str(rng.pick(&[" ", " ", "  "]));
-                out.push_str(scalar(rng));
-                out.push_str(rng.pick(&["\n", "\n", " # c\n", "  \n", "\n\n", "\n# x\n"]));
+                if rng.next(6) == 0 {
+                    multi_line(rng, indent, out);
+                } else if rng.next(10) == 0 {
+                    multi_line_flow(rng, indent, out);
+                } else {
+                    out.push_str(scalar(rng));
+                    out.push_str(rng.pick(&["\n", "\n", " # c\n", "  \n", "\n\n", "\n# x\n"]));
+                }
             }
             2 => out.push_str(rng.pick(&["\n", " \n", " # c\n", "   \n"])),
             3 => {
