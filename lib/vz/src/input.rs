@@ -199,7 +199,27 @@ pub enum Locate {
 /// objects (`kind: List`, `PodList`, …) are replaced by their items.
 pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Document>, Error> {
     let mut docs = Vec::new();
-    if detect(text) == Syntax::Json {
+    let json = detect(text) == Syntax::Json;
+    if json
+        && locate == Locate::Everything
+        && let Some(fast) = crate::jsonloc::read(text)
+    {
+        // Values and locations in one pass; what the fast reader refuses
+        // (and every error) takes the path below.
+        docs.extend(fast.into_iter().map(|d| Document {
+            value: d.value,
+            at: Location::at(name, d.line, d.column),
+            map: d.map,
+        }));
+        if cfg!(debug_assertions) {
+            if let Err(e) = parse_json_stream(text, name) {
+                panic!("{name}: read fast, but serde_json says {e}");
+            }
+            let full = yaml::parse_stream_located(text, name)
+                .map(|full| full.into_iter().map(|d| located_doc(d, name)).collect());
+            assert_same_documents(&docs, full, name);
+        }
+    } else if json {
         let values = parse_json_stream(text, name)?;
         if locate == Locate::Everything {
             // JSON is YAML 1.2: reparse for locations now that syntax is known good.
@@ -296,8 +316,9 @@ fn parse_yaml_part_fully(text: &str, name: &str, locate: Locate) -> Result<Vec<D
         .collect())
 }
 
-/// Streams smaller than this are parsed on one thread.
-const PARALLEL_BYTES: usize = 512 * 1024;
+/// YAML streams smaller than this are parsed on one thread: 64 KiB take
+/// about a millisecond, twenty times what starting a thread costs.
+const PARALLEL_BYTES: usize = 64 * 1024;
 
 /// A large YAML stream cut at document markers into one part per core:
 /// (start byte, end byte, lines before the part). A `---` at the start of a
@@ -371,49 +392,14 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err(Error::usage("standard input (`-`) can be read only once"));
     }
-    let texts: Vec<Result<String, Error>> = inputs.iter().map(Input::read_text).collect();
-    let names: Vec<String> = inputs.iter().map(Input::name).collect();
-    let parse = |i: usize| match &texts[i] {
-        Ok(text) => parse_documents(text, &names[i], locate),
-        Err(_) => Ok(Vec::new()),
-    };
-    let total: usize = texts.iter().flatten().map(String::len).sum();
-    let cores = crate::cores();
-    let parsed: Vec<Result<Vec<Document>, Error>> =
-        if inputs.len() < 2 || cores < 2 || total < PARALLEL_BYTES {
-            (0..inputs.len()).map(parse).collect()
-        } else {
-            // Many inputs: one thread per core, each taking the next input.
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let mut slots: Vec<Option<Result<Vec<Document>, Error>>> =
-                (0..inputs.len()).map(|_| None).collect();
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..cores.min(inputs.len()))
-                    .map(|_| {
-                        scope.spawn(|| {
-                            let mut done = Vec::new();
-                            loop {
-                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                if i >= inputs.len() {
-                                    return done;
-                                }
-                                done.push((i, parse(i)));
-                            }
-                        })
-                    })
-                    .collect();
-                for w in workers {
-                    for (i, r) in w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                        slots[i] = Some(r);
-                    }
-                }
-            });
-            slots.into_iter().map(|r| r.unwrap_or_else(|| Ok(Vec::new()))).collect()
-        };
+    // Each input is read and parsed on one of the cores; a large YAML
+    // stream is also cut into parts parsed side by side.
+    let parsed = crate::par::map(inputs, 2, |input| {
+        parse_documents(&input.read_text()?, &input.name(), locate)
+    });
     // The first problem in input order, as reading them one by one would meet it.
     let mut all = Vec::new();
-    for (text, docs) in texts.into_iter().zip(parsed) {
-        text?;
+    for docs in parsed {
         all.extend(docs?);
     }
     Ok(all)

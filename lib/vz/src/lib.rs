@@ -8,7 +8,10 @@
 //! - [`yaml`]: the only module that names the YAML library.
 //! - [`fastyaml`]: a faster reader for the block YAML most inputs are,
 //!   with the same values and locations; the full parser reads the rest.
+//! - [`jsonloc`]: JSON read with the location of every key and value, in
+//!   one pass.
 //! - [`output`]: all-or-nothing writes to standard output.
+//! - [`par`]: work spread over every core, results in input order.
 //! - [`merge`], [`subst`], [`scalar`], [`path`]: layering configuration.
 //! - [`duration`]: `30s`, `5m`, `1h30m`.
 //! - [`color`]: colour decided once per stream.
@@ -22,8 +25,10 @@ pub mod duration;
 pub mod error;
 pub mod fastyaml;
 pub mod input;
+pub mod jsonloc;
 pub mod merge;
 pub mod output;
+pub mod par;
 pub mod path;
 pub mod scalar;
 pub mod secret;

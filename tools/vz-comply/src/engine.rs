@@ -114,56 +114,25 @@ pub fn evaluate(
     annotated: &[Vec<Waiver>],
     today: jiff::civil::Date,
 ) -> Outcome {
+    // Objects are checked independently, on every core; their outcomes are
+    // gathered in input order, so the report does not depend on threads.
+    let pairs: Vec<(&Object, &Vec<Waiver>)> = objects.iter().zip(annotated).collect();
+    let each = vz::par::map(&pairs, PARALLEL_OBJECTS, |(object, own)| {
+        evaluate_object(catalog, object, ctx, waivers, own, today)
+    });
     let mut used = vec![false; waivers.len()];
     let mut skipped: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut audit = WaiverAudit::default();
-    let mut results = Vec::new();
-    for (object, own) in objects.iter().zip(annotated) {
-        let mut any = false;
-        let mut own_used = vec![false; own.len()];
-        let reference = object.reference();
-        for rule in &catalog.rules {
-            let Some(verdict) = rule.evaluate(ctx, object) else { continue };
-            any = true;
-            let info = rule.info();
-            let mut result = result(info, &reference, object, verdict);
-            if matches!(result.status, Status::Failed | Status::Warning) {
-                let pick = waivers
-                    .iter()
-                    .position(|w| {
-                        w.rule == info.id && !w.expired(today) && w.selector.matches(object)
-                    })
-                    .map(|i| (i, false))
-                    .or_else(|| {
-                        own.iter()
-                            .position(|w| w.rule == info.id && !w.expired(today))
-                            .map(|i| (i, true))
-                    });
-                match pick {
-                    Some((i, false)) => {
-                        used[i] = true;
-                        result.waiver = Some(waivers[i].applied());
-                        result.status = Status::Waived;
-                    }
-                    Some((i, true)) => {
-                        own_used[i] = true;
-                        result.waiver = Some(own[i].applied());
-                        result.status = Status::Waived;
-                    }
-                    None => {}
-                }
-            }
-            results.push(result);
+    let mut results = Vec::with_capacity(each.iter().map(|o| o.results.len()).sum());
+    for o in each {
+        results.extend(o.results);
+        for i in o.used {
+            used[i] = true;
         }
-        for (w, used) in own.iter().zip(own_used) {
-            if w.expired(today) {
-                audit.expired.push(w.info());
-            } else if !used {
-                audit.unused.push(w.info());
-            }
-        }
-        if !any && !object.config && !is_known_kind(object) {
-            *skipped.entry((object.api_version.clone(), object.kind.clone())).or_default() += 1;
+        audit.expired.extend(o.audit.expired);
+        audit.unused.extend(o.audit.unused);
+        if let Some(kind) = o.skipped {
+            *skipped.entry(kind).or_default() += 1;
         }
     }
     for (w, used) in waivers.iter().zip(used) {
@@ -178,6 +147,75 @@ pub fn evaluate(
         .map(|((api_version, kind), count)| Skipped { api_version, kind, count })
         .collect();
     Outcome { results, skipped, waivers: audit }
+}
+
+/// Below this many objects, one thread checks them all.
+const PARALLEL_OBJECTS: usize = 64;
+
+/// What evaluating every rule on one object gave.
+struct ObjectOutcome {
+    results: Vec<Evaluation>,
+    /// The file waivers (indexes) that accepted something.
+    used: Vec<usize>,
+    /// The object's own waivers that expired or accepted nothing.
+    audit: WaiverAudit,
+    /// `(apiVersion, kind)` when no rule applied to the object.
+    skipped: Option<(String, String)>,
+}
+
+fn evaluate_object(
+    catalog: &Catalog,
+    object: &Object,
+    ctx: &Context<'_>,
+    waivers: &[Waiver],
+    own: &[Waiver],
+    today: jiff::civil::Date,
+) -> ObjectOutcome {
+    let mut results = Vec::new();
+    let mut used = Vec::new();
+    let mut own_used = vec![false; own.len()];
+    let reference = object.reference();
+    for rule in &catalog.rules {
+        let Some(verdict) = rule.evaluate(ctx, object) else { continue };
+        let info = rule.info();
+        let mut result = result(info, &reference, object, verdict);
+        if matches!(result.status, Status::Failed | Status::Warning) {
+            let pick = waivers
+                .iter()
+                .position(|w| w.rule == info.id && !w.expired(today) && w.selector.matches(object))
+                .map(|i| (i, false))
+                .or_else(|| {
+                    own.iter()
+                        .position(|w| w.rule == info.id && !w.expired(today))
+                        .map(|i| (i, true))
+                });
+            match pick {
+                Some((i, false)) => {
+                    used.push(i);
+                    result.waiver = Some(waivers[i].applied());
+                    result.status = Status::Waived;
+                }
+                Some((i, true)) => {
+                    own_used[i] = true;
+                    result.waiver = Some(own[i].applied());
+                    result.status = Status::Waived;
+                }
+                None => {}
+            }
+        }
+        results.push(result);
+    }
+    let mut audit = WaiverAudit::default();
+    for (w, used) in own.iter().zip(own_used) {
+        if w.expired(today) {
+            audit.expired.push(w.info());
+        } else if !used {
+            audit.unused.push(w.info());
+        }
+    }
+    let skipped = (results.is_empty() && !object.config && !is_known_kind(object))
+        .then(|| (object.api_version.clone(), object.kind.clone()));
+    ObjectOutcome { results, used, audit, skipped }
 }
 
 /// Kubernetes' own kinds that no rule is about (a Namespace, a ClusterRole):

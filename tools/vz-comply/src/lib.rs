@@ -23,7 +23,7 @@ use frameworks::Frameworks;
 use model::Status;
 use object::{Locators, Object};
 use report::{BaselineInfo, Gate, Report, Summary};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use vz::cli::{Common, Ctx, Tool};
 use vz::input::{Input, Locate};
 use vz::{Error, Outcome};
@@ -193,48 +193,30 @@ impl FailOn {
 
 /// Runs vz-comply.
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
-    let mut frameworks = Frameworks::builtin();
-    let mut locators = Locators::default();
-    let mut files = Vec::new();
-    for name in &args.rules {
-        let input = Input::from_arg(name);
-        files.push(rules::custom::read(&input.read_text()?, &input.name())?);
-    }
-    let custom = rules::custom::combine(files)?;
-    for l in &custom.locators {
-        locators.add(l).map_err(|e| Error::usage(format!("--rules: {e}")))?;
-    }
-    let custom = custom.rules;
-    for l in &args.locator {
-        locators.add(l).map_err(Error::usage)?;
-    }
-    let mut catalog = Catalog::new(custom, &mut frameworks);
-    let selected = frameworks.select(&args.framework)?;
-    select_rules(&mut catalog, &frameworks, &selected, &args)?;
-
     let format = args.output.unwrap_or(if ctx.stdout_is_tty {
         OutputFormat::Table
     } else {
         OutputFormat::Json
     });
-    if args.list_rules {
-        return list_rules(&catalog, format);
-    }
-
-    let waivers = read_waivers(&args.waivers, &catalog)?;
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(|b| baseline::Baseline::read(&Input::from_arg(b)))
-        .transpose()?;
     let inputs: Vec<Input> = if args.inputs.is_empty() {
         vec![Input::Stdin]
     } else {
         args.inputs.iter().map(|a| Input::from_arg(a)).collect()
     };
-    let docs = vz::input::read_documents(&inputs, Locate::Everything)?;
-    object::check_shape(&docs)?;
-    let objects: Vec<Object> = docs.into_iter().map(Object::new).collect();
+    // The inputs are read and parsed (on every core) while this thread
+    // builds the catalogue; a mistake in the flags or the rules files is
+    // still reported first, as if they were read first.
+    let (setup, objects) = std::thread::scope(|scope| {
+        let reading = (!args.list_rules).then(|| scope.spawn(|| read_objects(&inputs)));
+        let setup = setup(&args);
+        let objects = reading.map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (setup, objects)
+    });
+    let Setup { frameworks, locators, catalog, selected, waivers, baseline } = setup?;
+    let Some(objects) = objects else {
+        return list_rules(&catalog, format);
+    };
+    let objects = objects?;
     let annotated = engine::annotation_waivers(&objects, &catalog)?;
 
     let today = ctx.now().to_zoned(jiff::tz::TimeZone::UTC).date();
@@ -245,15 +227,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
         existing: b.remove_existing(&mut outcome.results),
     });
     let mut results = outcome.results;
-    results.sort_by(|a, b| {
-        b.status
-            .effective()
-            .cmp(&a.status.effective())
-            .then_with(|| b.status.cmp(&a.status))
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.at.input.cmp(&b.at.input))
-            .then_with(|| a.at.line.cmp(&b.at.line))
-    });
+    sort_results(&mut results);
     let overall = results.iter().map(|r| r.status.effective()).max().unwrap_or(Status::Passed);
     let fail_on = args.fail_on.status();
     let passed = overall < fail_on;
@@ -293,6 +267,83 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     std::mem::forget(report);
     std::mem::forget(objects);
     Ok(if passed { Outcome::Pass } else { Outcome::Fail })
+}
+
+/// Everything a run needs besides the objects: from the built-in data, the
+/// flags and the files they name.
+struct Setup {
+    frameworks: Frameworks,
+    locators: Locators,
+    catalog: Catalog,
+    selected: Vec<String>,
+    waivers: Vec<waiver::Waiver>,
+    baseline: Option<baseline::Baseline>,
+}
+
+fn setup(args: &Args) -> Result<Setup, Error> {
+    let mut frameworks = Frameworks::builtin();
+    let mut locators = Locators::default();
+    let mut files = Vec::new();
+    for name in &args.rules {
+        let input = Input::from_arg(name);
+        files.push(rules::custom::read(&input.read_text()?, &input.name())?);
+    }
+    let custom = rules::custom::combine(files)?;
+    for l in &custom.locators {
+        locators.add(l).map_err(|e| Error::usage(format!("--rules: {e}")))?;
+    }
+    let custom = custom.rules;
+    for l in &args.locator {
+        locators.add(l).map_err(Error::usage)?;
+    }
+    let mut catalog = Catalog::new(custom, &mut frameworks);
+    let selected = frameworks.select(&args.framework)?;
+    select_rules(&mut catalog, &frameworks, &selected, args)?;
+    if args.list_rules {
+        return Ok(Setup {
+            frameworks,
+            locators,
+            catalog,
+            selected,
+            waivers: Vec::new(),
+            baseline: None,
+        });
+    }
+    let waivers = read_waivers(&args.waivers, &catalog)?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|b| baseline::Baseline::read(&Input::from_arg(b)))
+        .transpose()?;
+    Ok(Setup { frameworks, locators, catalog, selected, waivers, baseline })
+}
+
+/// The documents of every input as objects, their identity fields checked.
+fn read_objects(inputs: &[Input]) -> Result<Vec<Object>, Error> {
+    let docs = vz::input::read_documents(inputs, Locate::Everything)?;
+    object::check_shape(&docs)?;
+    Ok(docs.into_iter().map(Object::new).collect())
+}
+
+/// Worst first, then by rule id, input name and line; results equal in all
+/// of these keep the order they were found in. The names are ranked once,
+/// so the sort compares numbers, not strings.
+fn sort_results(results: &mut [model::Evaluation]) {
+    fn ranks<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+        let names: BTreeSet<&str> = names.collect();
+        names.into_iter().enumerate().map(|(i, n)| (n.to_string(), i)).collect()
+    }
+    let rules = ranks(results.iter().map(|r| r.rule.as_str()));
+    let inputs = ranks(results.iter().map(|r| r.at.input.as_str()));
+    results.sort_by_cached_key(|r| {
+        (
+            std::cmp::Reverse(r.status.effective()),
+            std::cmp::Reverse(r.status),
+            rules.get(&r.rule).copied(),
+            inputs.get(&r.at.input).copied(),
+            r.at.line,
+        )
+    });
 }
 
 fn fmt_date(w: &report::WaiverInfo) -> String {

@@ -23,6 +23,10 @@ pub struct Object {
     pub namespace: String,
     /// Whether this is an application configuration document.
     pub config: bool,
+    /// Where its pod specs are, as the first [`Locators`] to look found
+    /// them (every rule asks; a run has one set of locators), with that
+    /// set's [`Locators::id`].
+    pod_paths: std::sync::OnceLock<(u64, Option<Vec<String>>)>,
 }
 
 /// Refuses documents whose identity fields have the wrong type (`kind: 5`,
@@ -89,7 +93,7 @@ impl Object {
                 text(meta.and_then(|m| m.get("namespace"))),
             )
         };
-        Object { doc, kind, api_version, name, namespace, config }
+        Object { doc, kind, api_version, name, namespace, config, pod_paths: Default::default() }
     }
 
     /// The object's value.
@@ -211,6 +215,16 @@ pub fn containers<'a>(pod: &PodSpec<'a>) -> Vec<Container<'a>> {
 pub struct Locators {
     /// Kind (`Rollout`) or `kind.group` (`Rollout.argoproj.io`) → paths.
     by_kind: BTreeMap<String, Vec<String>>,
+    /// Tells this set of locators from any other (and from itself before
+    /// an [`add`](Locators::add)), for the objects' memory of their pod specs.
+    id: u64,
+}
+
+/// The next [`Locators::id`].
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The kinds vz knows where the pod spec is.
@@ -236,7 +250,7 @@ impl Default for Locators {
         for (kind, path) in BUILT_IN {
             by_kind.insert((*kind).to_string(), vec![(*path).to_string()]);
         }
-        Locators { by_kind }
+        Locators { by_kind, id: next_id() }
     }
 }
 
@@ -258,6 +272,7 @@ impl Locators {
         let paths = self.by_kind.entry(kind.to_string()).or_default();
         if !paths.contains(&path) {
             paths.push(path);
+            self.id = next_id();
         }
         Ok(())
     }
@@ -267,7 +282,13 @@ impl Locators {
         self.paths(object).is_some()
     }
 
-    fn paths(&self, object: &Object) -> Option<&Vec<String>> {
+    fn paths<'a>(&'a self, object: &'a Object) -> Option<&'a Vec<String>> {
+        let (id, found) =
+            object.pod_paths.get_or_init(|| (self.id, self.find_paths(object).cloned()));
+        if *id == self.id { found.as_ref() } else { self.find_paths(object) }
+    }
+
+    fn find_paths(&self, object: &Object) -> Option<&Vec<String>> {
         if object.config {
             return None;
         }
@@ -313,7 +334,7 @@ impl Locators {
 impl Locators {
     /// The first pod-spec path of `object` that holds something other than
     /// a mapping (`spec: [...]`), if any.
-    pub fn malformed<'a>(&'a self, object: &Object) -> Option<&'a str> {
+    pub fn malformed<'a>(&'a self, object: &'a Object) -> Option<&'a str> {
         self.paths(object)?
             .iter()
             .find(|p| object.get(p).is_some_and(|v| !v.is_object() && !v.is_null()))

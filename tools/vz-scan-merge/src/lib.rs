@@ -399,7 +399,8 @@ fn read_reports(
             again.len()
         )),
     }
-    let results = parse_parallel(&docs, from);
+    // On every core; the results come back in document order.
+    let results = vz::par::map(&docs, 2, |d| parse_one(d, from));
     let mut reports = Vec::new();
     let mut infos = Vec::new();
     for (doc, result) in docs.iter().zip(results) {
@@ -466,37 +467,4 @@ fn parse_one(doc: &Doc<'_>, from: Option<Format>) -> Parsed {
         },
     };
     Ok((Some(format), parse::parse(doc, format)?))
-}
-
-/// Parses documents on all cores; results come back in document order.
-fn parse_parallel(docs: &[Doc<'_>], from: Option<Format>) -> Vec<Parsed> {
-    let threads = vz::cores().min(docs.len());
-    if threads <= 1 {
-        return docs.iter().map(|d| parse_one(d, from)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<Parsed>> = (0..docs.len()).map(|_| None).collect();
-    let done: Vec<Vec<(usize, Parsed)>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(doc) = docs.get(i) else { break };
-                        out.push((i, parse_one(doc, from)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
-    });
-    for (i, r) in done.into_iter().flatten() {
-        slots[i] = Some(r);
-    }
-    slots
-        .into_iter()
-        .map(|s| s.unwrap_or_else(|| Err(Error::usage("a parser thread failed"))))
-        .collect()
 }
