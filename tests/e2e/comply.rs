@@ -203,7 +203,7 @@ fn cronjob_templates_crds_and_malformed_specs() {
     );
     assert_eq!(
         err,
-        "vz-comply: skipped objects of kinds no rule covers: Deployment2 (1) (a --locator KIND=POINTER checks a kind's pod spec)\n"
+        "vz-comply: skipped objects of kinds no rule covers: Deployment2.apps (1) (a --locator KIND.group=POINTER checks a kind's pod spec)\n"
     );
 }
 

@@ -245,10 +245,19 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
         gate: Gate { fail_on, passed },
     };
     if !report.skipped.is_empty() {
-        let kinds: Vec<String> =
-            report.skipped.iter().map(|s| format!("{} ({})", s.kind, s.count)).collect();
+        // Named as `--locator` names them (`Gateway.networking.istio.io`):
+        // the same kind in two groups is two kinds, in two versions one.
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for s in &report.skipped {
+            let kind = match s.api_version.rsplit_once('/') {
+                Some((group, _)) => format!("{}.{group}", s.kind),
+                None => s.kind.clone(),
+            };
+            *counts.entry(kind).or_default() += s.count;
+        }
+        let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ({n})")).collect();
         ctx.note(&format!(
-            "skipped objects of kinds no rule covers: {} (a --locator KIND=POINTER checks a kind's pod spec)",
+            "skipped objects of kinds no rule covers: {} (a --locator KIND.group=POINTER checks a kind's pod spec)",
             kinds.join(", ")
         ));
     }
