@@ -235,25 +235,9 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
         }
     } else {
         let parts = yaml_parts(text);
-        let parsed: Vec<Result<Vec<Document>, Error>> = if parts.len() == 1 {
-            vec![parse_yaml_part(text, name, locate)]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = parts
-                    .iter()
-                    .map(|&(start, end, lines)| {
-                        scope.spawn(move || {
-                            parse_yaml_part(&text[start..end], name, locate)
-                                .map(|docs| shift(docs, lines))
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        };
+        let parsed = crate::par::map(&parts, 2, |&(start, end, lines)| {
+            parse_yaml_part(&text[start..end], name, locate).map(|docs| shift(docs, lines))
+        });
         for (part, result) in parts.iter().zip(parsed) {
             // The first error in the text is the one a sequential parse meets.
             docs.extend(result.map_err(|e| shift_error(e, part.2))?);

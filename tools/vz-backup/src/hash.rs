@@ -8,8 +8,6 @@ use sha2::{Digest as _, Sha256};
 use std::fs::File;
 use std::io::{ErrorKind, IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The read buffer: large enough to keep the disk busy, small enough for
 /// many threads.
@@ -92,35 +90,17 @@ pub struct Job {
 pub fn digest_all(jobs: &[Job], md5: bool, what: &str) -> Vec<std::io::Result<Digests>> {
     let total: u64 = jobs.iter().map(|j| j.size).sum();
     let bar = progress(jobs.len(), total, what);
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<std::io::Result<Digests>>>> =
-        Mutex::new((0..jobs.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let result = digest_file(&job.path, md5, &mut |n| {
-                        if let Some(b) = &bar {
-                            b.inc(n);
-                        }
-                    });
-                    if let Ok(mut all) = results.lock() {
-                        all[i] = Some(result);
-                    }
-                }
-            });
-        }
+    let results = vz::par::map(jobs, 2, |job| {
+        digest_file(&job.path, md5, &mut |n| {
+            if let Some(b) = &bar {
+                b.inc(n);
+            }
+        })
     });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let all = results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    all.into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(std::io::Error::other("not read (a worker stopped)"))))
-        .collect()
+    results
 }
 
 /// A byte-counting progress bar on standard error, only for large jobs and

@@ -299,36 +299,17 @@ fn emit_json(v: &Value) -> Result<Outcome, Error> {
 /// Multi-document YAML, each document introduced by `---`. Large streams
 /// are written in parallel, in order.
 pub fn to_yaml_stream(docs: &[Value]) -> Result<Vec<u8>, Error> {
-    fn write(docs: &[Value]) -> Result<String, Error> {
-        let mut out = String::with_capacity(docs.len() * 1024);
-        for d in docs {
-            out.push_str("---\n");
-            out.push_str(&vz::yaml::to_string(d)?);
-        }
-        Ok(out)
-    }
-    let threads = vz::cores();
-    let chunk = docs.len().div_ceil(threads).max(256);
-    if docs.len() <= chunk {
-        return write(docs).map(String::into_bytes);
-    }
-    let parts: Vec<Result<String, Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = docs.chunks(chunk).map(|c| scope.spawn(move || write(c))).collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::usage("internal error: a writer thread stopped"))
-                })
-            })
-            .collect()
-    });
+    let parts = vz::par::map(docs, PARALLEL_MIN_DOCS, vz::yaml::to_string);
     let mut out = Vec::with_capacity(docs.len() * 1024);
     for p in parts {
+        out.extend_from_slice(b"---\n");
         out.extend_from_slice(p?.as_bytes());
     }
     Ok(out)
 }
+
+/// Below this many objects, one thread writes them all.
+const PARALLEL_MIN_DOCS: usize = 512;
 
 fn json_list(items: Vec<Value>) -> Result<Vec<u8>, Error> {
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});

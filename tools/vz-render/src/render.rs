@@ -119,9 +119,9 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
         ("values", minijinja::Value::from(minijinja::value::Serde(&values_json))),
         ("annotations", minijinja::Value::from(minijinja::value::Serde(&annotations))),
     ];
-    // Services render independently, so they render in parallel, in
-    // contiguous chunks; results are added in service order, so the output
-    // does not depend on the number of threads.
+    // Services render independently, so they render in parallel; results
+    // are added in service order, so the output does not depend on the
+    // number of threads.
     let services: Vec<(&String, &Service)> = values.services.iter().collect();
     let render_one = |service: &str, svc: &Service| -> Result<ServiceDocs<'_>, Error> {
         let own = service_context(input, &namespace, service, svc)?;
@@ -143,28 +143,8 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
             .map(|name| templates.render(name, &ctx, Some(service)).map(|docs| (docs, name)))
             .collect()
     };
-    let threads = vz::cores();
-    let chunk = services.len().div_ceil(threads).max(PARALLEL_MIN_SERVICES);
-    let rendered: Vec<Result<ServiceDocs<'_>, Error>> = if services.len() <= chunk {
-        services.iter().map(|(n, s)| render_one(n, s)).collect()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = services
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(|| part.iter().map(|(n, s)| render_one(n, s)).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        vec![Err(Error::usage("internal error: a render thread stopped"))]
-                    })
-                })
-                .collect()
-        })
-    };
+    let rendered: Vec<Result<ServiceDocs<'_>, Error>> =
+        vz::par::map(&services, PARALLEL_MIN_SERVICES, |(n, s)| render_one(n, s));
     for ((service, svc), result) in services.iter().zip(rendered) {
         let labels = common_labels(input, service, Some(&svc.tag));
         for (docs, name) in result? {
@@ -191,8 +171,8 @@ static FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsiz
 /// One service's objects, by the template that rendered them.
 type ServiceDocs<'t> = Vec<(Vec<Value>, &'t str)>;
 
-/// Below this many services per thread, threads cost more than they save.
-const PARALLEL_MIN_SERVICES: usize = 16;
+/// Below this many services, threads cost more than they save.
+const PARALLEL_MIN_SERVICES: usize = 32;
 
 /// The compiled templates and where each came from.
 struct Templates {
