@@ -47,9 +47,9 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// The deepest nesting read here; deeper documents go to the full parser,
-/// which enforces [`crate::yaml::MAX_DEPTH`].
-const MAX_DEPTH: usize = 48;
+/// The deepest nesting read here (and by [`crate::jsonloc`]); deeper
+/// documents go to the full parser, which enforces [`crate::yaml::MAX_DEPTH`].
+pub(crate) const MAX_DEPTH: usize = 48;
 
 /// The most documents read here in one text (the full parser's budget).
 const MAX_DOCUMENTS: usize = 100_000;

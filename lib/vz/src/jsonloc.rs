@@ -33,13 +33,9 @@
 //! full parser, values and locations, so the whole test suite proves them
 //! equal.
 
-use crate::fastyaml::Doc;
+use crate::fastyaml::{Doc, MAX_DEPTH};
 use crate::yaml::SourceMap;
 use serde_json::{Map, Number, Value};
-
-/// The deepest nesting read here; deeper documents go to the full parser,
-/// which enforces [`crate::yaml::MAX_DEPTH`].
-const MAX_DEPTH: usize = 48;
 
 /// The bytes a string holds as they are: printable ASCII but `"` and `\`.
 const PLAIN: [bool; 256] = {
