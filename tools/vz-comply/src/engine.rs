@@ -116,9 +116,15 @@ pub fn evaluate(
 ) -> Outcome {
     // Objects are checked independently, on every core; their outcomes are
     // gathered in input order, so the report does not depend on threads.
-    let pairs: Vec<(&Object, &Vec<Waiver>)> = objects.iter().zip(annotated).collect();
-    let each = vz::par::map(&pairs, PARALLEL_OBJECTS, |(object, own)| {
-        evaluate_object(catalog, object, ctx, waivers, own, today)
+    let names: BTreeSet<&str> = objects.iter().map(|o| o.doc.at.input.as_str()).collect();
+    let input_rank: BTreeMap<&str, u32> = names.into_iter().zip(0..).collect();
+    let pairs: Vec<(&Object, &Vec<Waiver>, u32)> = objects
+        .iter()
+        .zip(annotated)
+        .map(|(o, own)| (o, own, input_rank.get(o.doc.at.input.as_str()).copied().unwrap_or(0)))
+        .collect();
+    let each = vz::par::map(&pairs, PARALLEL_OBJECTS, |&(object, own, input)| {
+        evaluate_object(catalog, object, ctx, waivers, own, today, input)
     });
     let mut used = vec![false; waivers.len()];
     let mut skipped: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -170,15 +176,17 @@ fn evaluate_object(
     waivers: &[Waiver],
     own: &[Waiver],
     today: jiff::civil::Date,
+    input_rank: u32,
 ) -> ObjectOutcome {
     let mut results = Vec::new();
     let mut used = Vec::new();
     let mut own_used = vec![false; own.len()];
     let reference = object.reference();
-    for rule in &catalog.rules {
+    for (rule_rank, rule) in (0..).zip(&catalog.rules) {
         let Some(verdict) = rule.evaluate(ctx, object) else { continue };
         let info = rule.info();
         let mut result = result(info, &reference, object, verdict);
+        result.rank = (rule_rank, input_rank);
         if matches!(result.status, Status::Failed | Status::Warning) {
             let pick = waivers
                 .iter()
@@ -288,5 +296,6 @@ fn result(info: &RuleInfo, object: &ObjectRef, o: &Object, verdict: Verdict) -> 
         note,
         waiver: None,
         at: o.doc.at.clone(),
+        rank: (0, 0),
     }
 }

@@ -372,6 +372,7 @@ mod tests {
             note: None,
             waiver: None,
             at: Location::input("test.yaml"),
+            rank: (0, 0),
         }
     }
 

@@ -335,23 +335,12 @@ fn read_objects(inputs: &[Input]) -> Result<Vec<Object>, Error> {
 }
 
 /// Worst first, then by rule id, input name and line; results equal in all
-/// of these keep the order they were found in. The names are ranked once,
-/// so the sort compares numbers, not strings.
+/// of these keep the order they were found in. The ids and names were
+/// ranked during the evaluation, so the sort reads numbers kept in each
+/// result rather than following pointers to strings.
 fn sort_results(results: &mut [model::Evaluation]) {
-    fn ranks<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
-        let names: BTreeSet<&str> = names.collect();
-        names.into_iter().enumerate().map(|(i, n)| (n.to_string(), i)).collect()
-    }
-    let rules = ranks(results.iter().map(|r| r.rule.as_str()));
-    let inputs = ranks(results.iter().map(|r| r.at.input.as_str()));
     results.sort_by_cached_key(|r| {
-        (
-            std::cmp::Reverse(r.status.effective()),
-            std::cmp::Reverse(r.status),
-            rules.get(&r.rule).copied(),
-            inputs.get(&r.at.input).copied(),
-            r.at.line,
-        )
+        (std::cmp::Reverse(r.status.effective()), std::cmp::Reverse(r.status), r.rank, r.at.line)
     });
 }
 

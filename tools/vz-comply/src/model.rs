@@ -229,6 +229,10 @@ pub struct Evaluation {
     /// The input the object came from and its first line.
     #[serde(skip)]
     pub at: Location,
+    /// Its place among results of the same status: the rule's in id order
+    /// and its input's in name order (then the line of `at` decides).
+    #[serde(skip)]
+    pub rank: (u32, u32),
 }
 
 impl Evaluation {

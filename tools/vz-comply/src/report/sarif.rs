@@ -436,6 +436,7 @@ pub(crate) mod sample {
             note: None,
             waiver: None,
             at,
+            rank: (0, 0),
         }
     }
 
