@@ -57,18 +57,7 @@ const MAX_KEY_BYTES: usize = 1000;
 /// [`crate::yaml::parse_stream_located`] records them; `None` for anything
 /// this reader cannot prove the full parser reads the same way.
 pub fn read(text: &str) -> Option<Vec<Doc>> {
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        i: 0,
-        line: 1,
-        line_start: 0,
-        wide: 0,
-        depth: 0,
-        path: String::new(),
-        values: Vec::new(),
-        keys: Vec::new(),
-    };
+    let mut r = Reader::new(text);
     r.skip_ws();
     if !matches!(r.peek(), Some(b'{' | b'[')) {
         return None;
@@ -104,6 +93,23 @@ struct Reader<'a> {
     values: Vec<(String, (usize, usize))>,
     /// Path → (line, column) of every key read, in reading order.
     keys: Vec<(String, (usize, usize))>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(text: &'a str) -> Self {
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            i: 0,
+            line: 1,
+            line_start: 0,
+            wide: 0,
+            depth: 0,
+            path: String::new(),
+            values: Vec::new(),
+            keys: Vec::new(),
+        }
+    }
 }
 
 impl Reader<'_> {
@@ -704,18 +710,7 @@ mod tests {
 
     #[test]
     fn paths_are_written_as_the_path_module_writes_them() {
-        let mut r = Reader {
-            text: "",
-            bytes: b"",
-            i: 0,
-            line: 1,
-            line_start: 0,
-            wide: 0,
-            depth: 0,
-            path: String::new(),
-            values: Vec::new(),
-            keys: Vec::new(),
-        };
+        let mut r = Reader::new("");
         for parent in ["", "a", "a[0]", "b[\"x.y\"]", "a.b"] {
             for key in ["k", "", "a.b", "x[0]", "q\"", "ü", "with space", "a]", "\\", "\n\t"] {
                 r.path = parent.to_string();
