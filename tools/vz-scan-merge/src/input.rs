@@ -120,34 +120,95 @@ impl<'a> Doc<'a> {
 /// is not JSON) is an error at its line and column. An input with no
 /// document at all is an error too.
 pub fn split<'a>(text: &'a str, input: &'a str) -> Result<Vec<Doc<'a>>, Error> {
+    split_with(text, input, PARALLEL_SPLIT_BYTES)
+}
+
+/// Streams at least this large are split on every core.
+const PARALLEL_SPLIT_BYTES: usize = 4 << 20;
+
+fn split_with<'a>(text: &'a str, input: &'a str, parallel: usize) -> Result<Vec<Doc<'a>>, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut docs = Vec::new();
-    let mut lines = LineCounter::default();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
-    loop {
-        match stream.next() {
-            None => break,
-            Some(Ok(raw)) => {
-                let slice = raw.get();
-                let start = slice.as_ptr() as usize - text.as_ptr() as usize;
-                let (line, column) = lines.line_col(text, start);
-                docs.push(Doc { input, text: slice, line, column, index: docs.len() + 1 });
-            }
-            Some(Err(e)) => {
-                return Err(Error::Parse {
-                    at: Location::at(input, e.line(), e.column()),
-                    message: format!("not valid JSON: {}", vz::input::json_message(&e)),
-                });
-            }
-        }
-    }
+    let docs = match split_parallel(text, input, parallel) {
+        Some(docs) => docs,
+        None => split_part(text, input, 0).map_err(|(line, column, message)| Error::Parse {
+            at: Location::at(input, line, column),
+            message,
+        })?,
+    };
     if docs.is_empty() {
         return Err(Error::Parse {
             at: Location::input(input),
             message: "empty input: expected a scanner report (JSON)".to_string(),
         });
     }
-    Ok(docs)
+    Ok(docs.into_iter().zip(1..).map(|(d, index)| Doc { index, ..d }).collect())
+}
+
+/// The documents of `part` (a whole text, or a piece of one starting at a
+/// line start after `lines_before` lines), or where and why it is not a
+/// run of whole JSON documents. Documents are numbered later.
+fn split_part<'a>(
+    part: &'a str,
+    input: &'a str,
+    lines_before: usize,
+) -> Result<Vec<Doc<'a>>, (usize, usize, String)> {
+    let mut docs = Vec::new();
+    let mut lines = LineCounter::default();
+    let mut stream = serde_json::Deserializer::from_str(part).into_iter::<&RawValue>();
+    loop {
+        match stream.next() {
+            None => return Ok(docs),
+            Some(Ok(raw)) => {
+                let slice = raw.get();
+                let start = slice.as_ptr() as usize - part.as_ptr() as usize;
+                let (line, column) = lines.line_col(part, start);
+                let line = lines_before + line;
+                docs.push(Doc { input, text: slice, line, column, index: 0 });
+            }
+            Some(Err(e)) => {
+                let message = format!("not valid JSON: {}", vz::input::json_message(&e));
+                return Err((lines_before + e.line(), e.column(), message));
+            }
+        }
+    }
+}
+
+/// A large stream cut into one piece per core at line starts that open an
+/// object or a list (`\n{`, `\n[`), each piece split on its own core. A
+/// piece that is not a run of whole documents means a cut fell inside one
+/// (a proper prefix of an object or list never balances, and JSON strings
+/// hold no raw line breaks, so a cut between whole pieces is always between
+/// documents): then `None`, and the caller splits the whole text, which also
+/// finds any real error exactly where a sequential read does.
+fn split_parallel<'a>(text: &'a str, input: &'a str, parallel: usize) -> Option<Vec<Doc<'a>>> {
+    let cores = vz::cores();
+    if text.len() < parallel || cores < 2 {
+        return None;
+    }
+    let mut cuts = vec![0];
+    for k in 1..cores {
+        let mut from = (text.len() * k / cores).max(*cuts.last()?);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let next = ["\n{", "\n["].iter().filter_map(|m| text[from..].find(m)).min();
+        match next {
+            Some(at) => cuts.push(from + at + 1),
+            None => break,
+        }
+    }
+    cuts.dedup();
+    cuts.push(text.len());
+    let pieces: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    let split = vz::par::map(&pieces, 2, |&(start, end)| {
+        let lines_before = text.as_bytes()[..start].iter().filter(|b| **b == b'\n').count();
+        split_part(&text[start..end], input, lines_before).ok()
+    });
+    let mut docs = Vec::new();
+    for piece in split {
+        docs.extend(piece?);
+    }
+    Some(docs)
 }
 
 /// Lines and columns of increasing offsets, counting each byte once (a
@@ -317,4 +378,77 @@ fn unknown_shape(what: &str) -> String {
         "not a report vz-scan-merge knows: {what} without the keys of Trivy, Grype, Snyk, SARIF 2.1.0, \
          OSV-Scanner or npm audit JSON (name the format with --from if it is one of them)"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(text: &str, parallel: usize) -> Result<Vec<(usize, usize, usize, usize)>, String> {
+        let docs = split_with(text, "s.json", parallel).map_err(|e| e.to_string())?;
+        Ok(docs
+            .iter()
+            .map(|d| (d.text.as_ptr() as usize - text.as_ptr() as usize, d.line, d.column, d.index))
+            .collect())
+    }
+
+    /// A stream whose documents hold `\n{` and `\n[` lines of their own
+    /// (objects in lists at column 0), so that cuts fall inside documents
+    /// too, and non-ASCII text, so that a cut can fall inside a character.
+    fn stream(n: usize) -> String {
+        let mut s = String::from("\u{feff}");
+        for i in 0..n {
+            match i % 4 {
+                0 => s.push_str(&format!("{{\"a\": [\n{{\"b\": {i}}},\n[\"ü{i}\"]\n]}}\n")),
+                1 => s.push_str(&format!("[{{\"x\": \"é\\u00e9 {i}\"}}]  {{\"y\": {i}}}\n")),
+                2 => s.push_str("null\n\n"),
+                _ => s.push_str(&format!("  {{\n  \"k\": \"{}\"\n}}\n", "ñ".repeat(i % 7))),
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn a_stream_split_on_every_core_is_split_as_one_core_splits_it() {
+        for n in [1, 2, 3, 7, 40, 401] {
+            let text = stream(n);
+            let one = docs(&text, usize::MAX).unwrap();
+            for parallel in [0, 1, 64] {
+                assert_eq!(docs(&text, parallel).unwrap(), one, "{n} documents");
+            }
+        }
+    }
+
+    #[test]
+    fn cuts_between_documents_are_kept_and_cuts_inside_one_are_refused() {
+        if vz::cores() < 2 {
+            return; // one core never cuts
+        }
+        let flat: String = (0..100).map(|i| format!("{{\"a\": {i}}}\n")).collect();
+        let pieces = split_parallel(&flat, "s.json", 0).expect("cut between documents");
+        assert_eq!(pieces.len(), 100);
+        // The only `\n{` after the middle is inside the one document.
+        let one = format!("{{\"a\": [{}\n{{\"b\": 1}}\n]}}", "1, ".repeat(50));
+        assert!(split_parallel(&one, "s.json", 0).is_none());
+        assert_eq!(docs(&one, 0).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_broken_stream_gets_the_same_error_either_way() {
+        let good = stream(40);
+        for broken in [
+            format!("{good}{{\"a\": [1, 2"),
+            format!("{{\"a\": 1}}\n{{oops}}\n{good}"),
+            format!("{good}\n]\n{good}"),
+            format!("{}\n{{\"z\": tru}}\n{}", &good[..good.len() / 2], &good[good.len() / 2..]),
+        ] {
+            let one = docs(&broken, usize::MAX).unwrap_err();
+            assert!(one.contains("not valid JSON"), "{one}");
+            assert_eq!(docs(&broken, 0).unwrap_err(), one);
+        }
+        assert_eq!(
+            docs(" \n ", 0).unwrap_err(),
+            "s.json: empty input: expected a scanner report (JSON)"
+        );
+    }
 }
