@@ -380,6 +380,14 @@ fn bad_rules_waivers_and_annotations_are_exit_2_naming_the_place() {
     assert_eq!((code, out.as_str()), (Some(2), ""));
     assert!(err.starts_with("vz-comply: error: rules.yaml:7:"), "{err}");
     assert!(err.contains("ACME-001"), "{err}");
+    // Inputs are read while the rules are built; a mistake in the rules is
+    // still the one reported, as if they were read first.
+    let (code, out, err) = run(&["missing.yaml", "pod.yaml", "--rules", "rules.yaml"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(err.starts_with("vz-comply: error: rules.yaml:7:"), "{err}");
+    let (code, out, err) = run(&["missing.yaml", "--waivers", "waivers.yaml"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(err.starts_with("vz-comply: error: waivers.yaml:6:5:"), "{err}");
     let (code, out, err) = run(&["ok.yaml", "--waivers", "waivers.yaml"]);
     assert_eq!((code, out.as_str()), (Some(2), ""));
     assert!(

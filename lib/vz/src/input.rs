@@ -206,11 +206,7 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
     {
         // Values and locations in one pass; what the fast reader refuses
         // (and every error) takes the path below.
-        docs.extend(fast.into_iter().map(|d| Document {
-            value: d.value,
-            at: Location::at(name, d.line, d.column),
-            map: d.map,
-        }));
+        docs.extend(fast.into_iter().map(|d| fast_doc(d, name, locate)));
         if cfg!(debug_assertions) {
             if let Err(e) = parse_json_stream(text, name) {
                 panic!("{name}: read fast, but serde_json says {e}");
@@ -250,23 +246,27 @@ fn parse_yaml_part(text: &str, name: &str, locate: Locate) -> Result<Vec<Documen
     let Some(fast) = crate::fastyaml::read(text, locate == Locate::Everything) else {
         return parse_yaml_part_fully(text, name, locate);
     };
-    let docs: Vec<Document> = fast
-        .into_iter()
-        .map(|d| match locate {
-            Locate::Everything => {
-                Document { value: d.value, at: Location::at(name, d.line, d.column), map: d.map }
-            }
-            Locate::Documents => Document {
-                value: d.value,
-                at: Location::at(name, d.line, 0),
-                map: SourceMap::default(),
-            },
-        })
-        .collect();
+    let docs: Vec<Document> = fast.into_iter().map(|d| fast_doc(d, name, locate)).collect();
     if cfg!(debug_assertions) {
         assert_same_documents(&docs, parse_yaml_part_fully(text, name, locate), name);
     }
     Ok(docs)
+}
+
+/// A document read by [`crate::fastyaml`] or [`crate::jsonloc`]: located
+/// as the full parser locates it (without a column or a map when only
+/// documents are located).
+fn fast_doc(d: crate::fastyaml::Doc, name: &str, locate: Locate) -> Document {
+    match locate {
+        Locate::Everything => {
+            Document { value: d.value, at: Location::at(name, d.line, d.column), map: d.map }
+        }
+        Locate::Documents => Document {
+            value: d.value,
+            at: Location::at(name, d.line, 0),
+            map: SourceMap::default(),
+        },
+    }
 }
 
 /// The fast reader must agree with the full parser on everything: values,

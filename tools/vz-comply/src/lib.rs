@@ -245,21 +245,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
         gate: Gate { fail_on, passed },
     };
     if !report.skipped.is_empty() {
-        // Named as `--locator` names them (`Gateway.networking.istio.io`):
-        // the same kind in two groups is two kinds, in two versions one.
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for s in &report.skipped {
-            let kind = match s.api_version.rsplit_once('/') {
-                Some((group, _)) => format!("{}.{group}", s.kind),
-                None => s.kind.clone(),
-            };
-            *counts.entry(kind).or_default() += s.count;
-        }
-        let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ({n})")).collect();
-        ctx.note(&format!(
-            "skipped objects of kinds no rule covers: {} (a --locator KIND.group=POINTER checks a kind's pod spec)",
-            kinds.join(", ")
-        ));
+        ctx.note(&skipped_note(&report.skipped));
     }
     for w in &report.waivers.expired {
         ctx.warn(&format!(
@@ -344,6 +330,25 @@ fn sort_results(results: &mut [model::Evaluation]) {
     });
 }
 
+/// The note on objects of kinds no rule covers, each kind named as
+/// `--locator` names it (`Gateway.networking.istio.io`): the same kind in
+/// two groups is two kinds, in two versions one.
+fn skipped_note(skipped: &[report::Skipped]) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for s in skipped {
+        let kind = match s.api_version.rsplit_once('/') {
+            Some((group, _)) => format!("{}.{group}", s.kind),
+            None => s.kind.clone(),
+        };
+        *counts.entry(kind).or_default() += s.count;
+    }
+    let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+    format!(
+        "skipped objects of kinds no rule covers: {} (a --locator KIND.group=POINTER checks a kind's pod spec)",
+        kinds.join(", ")
+    )
+}
+
 fn fmt_date(w: &report::WaiverInfo) -> String {
     w.waiver.expires.map(|d| d.to_string()).unwrap_or_default()
 }
@@ -421,4 +426,29 @@ fn list_rules(catalog: &Catalog, format: OutputFormat) -> Result<Outcome, Error>
         _ => return Err(Error::usage("--list-rules writes a table or JSON (-o table, -o json)")),
     }
     Ok(Outcome::Pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_kinds_are_named_by_kind_and_group_whatever_the_version() {
+        let skipped = |api_version: &str, kind: &str, count| report::Skipped {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            count,
+        };
+        let note = skipped_note(&[
+            skipped("networking.istio.io/v1beta1", "Gateway", 1),
+            skipped("gateway.networking.k8s.io/v1", "Gateway", 2),
+            skipped("networking.istio.io/v1", "Gateway", 3),
+            skipped("v1", "Thing", 1),
+        ]);
+        assert_eq!(
+            note,
+            "skipped objects of kinds no rule covers: Gateway.gateway.networking.k8s.io (2), \
+             Gateway.networking.istio.io (4), Thing (1) (a --locator KIND.group=POINTER checks a kind's pod spec)"
+        );
+    }
 }
