@@ -7,7 +7,7 @@ use crate::error::{Error, Location};
 use crate::yaml::{self, SourceMap};
 use serde_json::Value;
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where an input comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,10 +48,50 @@ impl Input {
                 stdin.lock().read_to_end(&mut bytes).map_err(|e| Error::io(self.name(), e))?;
             }
             Input::Path(p) => {
-                bytes = std::fs::read(p).map_err(|e| Error::io_path(p, e))?;
+                bytes = read_file(p).map_err(|e| Error::io_path(p, e))?;
             }
         }
         text_from_bytes(bytes, &self.name())
+    }
+}
+
+/// Files at least this large are read on every core, a part each: the cost
+/// of a large read is the kernel zeroing and filling fresh pages, and that
+/// work runs on the thread that touches them.
+const PARALLEL_READ_BYTES: u64 = 8 << 20;
+
+/// `std::fs::read`, on every core for a large regular file.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let threads = crate::cores();
+    let len = match usize::try_from(meta.len()) {
+        Ok(len) if meta.is_file() && meta.len() >= PARALLEL_READ_BYTES && threads > 1 => len,
+        _ => return std::fs::read(path),
+    };
+    // Zeroed memory fresh from the system is not written to until read into.
+    let mut bytes = vec![0u8; len];
+    let part = len.div_ceil(threads);
+    let read = std::thread::scope(|scope| {
+        let file = &file;
+        let mut parts = bytes.chunks_mut(part).zip((0u64..).step_by(part));
+        let first = parts.next();
+        let others: Vec<_> =
+            parts.map(|(chunk, at)| scope.spawn(move || file.read_exact_at(chunk, at))).collect();
+        let mut read = first.map_or(Ok(()), |(chunk, at)| file.read_exact_at(chunk, at));
+        for other in others {
+            let r = other.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            read = read.and(r);
+        }
+        read
+    });
+    // A file that changed size while it was read is read again, whole.
+    match read {
+        Ok(()) if file.read_at(&mut [0u8], meta.len())? == 0 => Ok(bytes),
+        Ok(()) => std::fs::read(path),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => std::fs::read(path),
+        Err(e) => Err(e),
     }
 }
 
@@ -547,6 +587,20 @@ mod parallel_tests {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_large_file_is_read_whole_on_every_core() {
+        let path = std::env::temp_dir().join(format!("vz-input-large-{}.json", std::process::id()));
+        // Numbered lines: parts read into the wrong place would show.
+        let text: String = (0..PARALLEL_READ_BYTES / 16)
+            .map(|i| format!("{{\"k\": {i}, \"t\": \"é ü\"}}\n"))
+            .collect();
+        assert!(text.len() as u64 > PARALLEL_READ_BYTES);
+        std::fs::write(&path, &text).unwrap();
+        let read = Input::Path(path.clone()).read_text();
+        let _ = std::fs::remove_file(&path);
+        assert!(read.unwrap() == text, "the text read differs from the file");
+    }
 
     #[test]
     fn detects_json_and_yaml() {

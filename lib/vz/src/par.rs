@@ -4,7 +4,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// `items.iter().map(f).collect()`, on up to [`crate::cores`] threads once
+/// `items.iter().map(f).collect()`, on up to [`crate::cores`] threads (the
+/// calling thread among them) once
 /// there are at least `min_items` items (fewer run on the calling thread:
 /// starting a thread costs tens of microseconds). Threads take the next
 /// batch of items as they finish the last, so uneven items (one large file
@@ -24,26 +25,25 @@ where
     // counter the bottleneck for tens of thousands of small items.
     let batch = (items.len() / (threads * 16)).max(1);
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(batch, Ordering::Relaxed);
+            if start >= items.len() {
+                return done;
+            }
+            let end = (start + batch).min(items.len());
+            done.push((start, items[start..end].iter().map(&f).collect::<Vec<R>>()));
+        }
+    };
+    // The calling thread is one of the workers: one thread fewer to start.
     let mut parts: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let start = next.fetch_add(batch, Ordering::Relaxed);
-                        if start >= items.len() {
-                            return done;
-                        }
-                        let end = (start + batch).min(items.len());
-                        done.push((start, items[start..end].iter().map(&f).collect()));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parts = work();
+        for h in helpers {
+            parts.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        parts
     });
     parts.sort_unstable_by_key(|(start, _)| *start);
     parts.into_iter().flat_map(|(_, part)| part).collect()
