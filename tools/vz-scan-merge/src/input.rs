@@ -2,13 +2,15 @@
 //! JSON documents, one after another; each document is one report whose
 //! format is detected from its shape (FORMATS.md §1) unless `--from` says.
 //!
-//! Documents are first split as raw JSON (validating the syntax, without
-//! building values), then each is deserialised straight into the parser's
-//! own typed structs; every error names the input, the line and column, and
-//! the path of the field (`Results[0].Vulnerabilities[3]`).
+//! Documents are first split (validating the syntax, building nothing but
+//! the top-level keys that tell the formats apart), then each is
+//! deserialised straight into the parser's own typed structs; every error
+//! names the input, the line and column, and the path of the field
+//! (`Results[0].Vulnerabilities[3]`).
 
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use vz::Error;
 use vz::error::Location;
@@ -69,6 +71,8 @@ pub struct Doc<'a> {
     pub column: usize,
     /// 1-based position of the document in its input.
     pub index: usize,
+    /// Its top level, as the split saw it (`None`: not seen yet).
+    pub shape: Option<Shape<'a>>,
 }
 
 impl<'a> Doc<'a> {
@@ -154,16 +158,18 @@ fn split_part<'a>(
 ) -> Result<Vec<Doc<'a>>, (usize, usize, String)> {
     let mut docs = Vec::new();
     let mut lines = LineCounter::default();
-    let mut stream = serde_json::Deserializer::from_str(part).into_iter::<&RawValue>();
+    let mut stream = serde_json::Deserializer::from_str(part).into_iter::<Shape<'a>>();
     loop {
+        let after_last = stream.byte_offset();
         match stream.next() {
             None => return Ok(docs),
-            Some(Ok(raw)) => {
-                let slice = raw.get();
-                let start = slice.as_ptr() as usize - part.as_ptr() as usize;
+            Some(Ok(shape)) => {
+                let between = &part[after_last..stream.byte_offset()];
+                let text = between.trim_start_matches([' ', '\n', '\r', '\t']);
+                let start = stream.byte_offset() - text.len();
                 let (line, column) = lines.line_col(part, start);
                 let line = lines_before + line;
-                docs.push(Doc { input, text: slice, line, column, index: 0 });
+                docs.push(Doc { input, text, line, column, index: 0, shape: Some(shape) });
             }
             Some(Err(e)) => {
                 let message = format!("not valid JSON: {}", vz::input::json_message(&e));
@@ -251,11 +257,100 @@ pub enum Detected {
     Nothing,
 }
 
+/// A document's top level: enough to tell its format (FORMATS.md §1)
+/// without reading it again. Any JSON value has one.
+#[derive(Clone, Copy, Debug)]
+pub enum Shape<'a> {
+    /// `null` (what old Trivy prints when it found nothing to scan).
+    Null,
+    /// A string, number or boolean.
+    Scalar,
+    /// An object, by its keys.
+    Object(Probe<'a>),
+    /// An array: the keys of its first item when every item is an object
+    /// (`None` when it is empty); `Err` when one is not an object.
+    Array(Result<Option<Probe<'a>>, ()>),
+}
+
+impl<'de> Deserialize<'de> for Shape<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor { array: true })
+    }
+}
+
+/// Reads a top-level value (`array`) or an array's item, of which only an
+/// object matters: an array there is skipped (no stack for a deep one) and
+/// seen as no object.
+struct ShapeVisitor {
+    array: bool,
+}
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Shape::Null)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Shape::Scalar)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Shape::Scalar)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Shape::Scalar)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Shape::Scalar)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Shape::Scalar)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Probe::deserialize(MapAccessDeserializer::new(map)).map(Shape::Object)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if !self.array {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Shape::Scalar);
+        }
+        let mut first: Result<Option<Probe<'de>>, ()> = Ok(None);
+        while let Some(item) = seq.next_element::<Item<'de>>()? {
+            first = match (first, item.0) {
+                (Ok(None), Shape::Object(p)) => Ok(Some(p)),
+                (Ok(Some(p)), Shape::Object(_)) => Ok(Some(p)),
+                _ => Err(()),
+            };
+        }
+        Ok(Shape::Array(first))
+    }
+}
+
+/// An array's item.
+struct Item<'a>(Shape<'a>);
+
+impl<'de> Deserialize<'de> for Item<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor { array: false }).map(Item)
+    }
+}
+
 /// The top-level keys that tell the formats apart (FORMATS.md §1); every
 /// other key is skipped without being built.
-#[derive(Deserialize, Default)]
+#[derive(Clone, Copy, Debug, Deserialize, Default)]
 #[allow(non_snake_case)]
-struct Probe<'a> {
+pub struct Probe<'a> {
     #[serde(borrow)]
     version: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "present")]
@@ -272,7 +367,8 @@ struct Probe<'a> {
     Target: bool,
     #[serde(default, deserialize_with = "present")]
     matches: bool,
-    descriptor: Option<Descriptor<'a>>,
+    /// Read only for a report with `matches` (see [`Descriptor`]).
+    descriptor: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "present")]
     vulnerabilities: bool,
     #[serde(default, deserialize_with = "present")]
@@ -289,42 +385,45 @@ struct Probe<'a> {
     actions: bool,
 }
 
+/// Grype's `descriptor`, which names the scanner.
 #[derive(Deserialize, Default)]
 struct Descriptor<'a> {
     #[serde(borrow)]
     name: Option<std::borrow::Cow<'a, str>>,
 }
 
+/// A document's `descriptor`, typed: an error names its place.
+#[derive(Deserialize)]
+struct Described<'a> {
+    #[serde(borrow)]
+    descriptor: Option<Descriptor<'a>>,
+}
+
 /// Detects a document's format from its shape. A shape no format has is
 /// an error saying what was seen; so is a scanner's own error report
 /// (Snyk's `{"ok": false, "error": …}`, npm's `{"error": …}`).
 pub fn detect(doc: &Doc<'_>) -> Result<Detected, Error> {
-    let first = doc.text.trim_start().as_bytes().first().copied();
-    match first {
-        Some(b'n') => return Ok(Detected::Nothing),
-        Some(b'[') => {
-            let items: Vec<Probe<'_>> = doc.typed().map_err(|e| match e {
-                // Too deep to be a report: say so, at the place.
-                Error::Parse { .. } => e,
-                Error::Invalid { message, .. } if message.contains("recursion limit") => {
-                    doc.error(message)
-                }
-                _ => doc.error(unknown_shape("an array")),
-            })?;
-            return match items.first() {
-                // An empty array: nothing to tell it by, and nothing in it.
-                None => Ok(Detected::Nothing),
-                Some(p) if p.Target => Ok(Detected::Report(Format::Trivy)),
-                Some(p) if p.packageManager || p.vulnerabilities || p.ok.is_some() => {
-                    Ok(Detected::Report(Format::Snyk))
-                }
-                Some(_) => Err(doc.error(unknown_shape("an array of objects"))),
+    let shape = match doc.shape {
+        Some(shape) => shape,
+        None => doc.typed()?,
+    };
+    let p = match shape {
+        Shape::Null => return Ok(Detected::Nothing),
+        Shape::Scalar => return Err(doc.error(unknown_shape("a JSON scalar"))),
+        // An empty array: nothing to tell it by, and nothing in it.
+        Shape::Array(Ok(None)) => return Ok(Detected::Nothing),
+        Shape::Array(Err(())) => return Err(doc.error(unknown_shape("an array"))),
+        Shape::Array(Ok(Some(p))) => {
+            return if p.Target {
+                Ok(Detected::Report(Format::Trivy))
+            } else if p.packageManager || p.vulnerabilities || p.ok.is_some() {
+                Ok(Detected::Report(Format::Snyk))
+            } else {
+                Err(doc.error(unknown_shape("an array of objects")))
             };
         }
-        Some(b'{') => {}
-        _ => return Err(doc.error(unknown_shape("a JSON scalar"))),
-    }
-    let p: Probe<'_> = doc.typed()?;
+        Shape::Object(p) => p,
+    };
     let format = if p.runs && p.version.is_some_and(|v| v.get() == "\"2.1.0\"") {
         Format::Sarif
     } else if p.runs && p.version.is_some() {
@@ -332,8 +431,7 @@ pub fn detect(doc: &Doc<'_>) -> Result<Detected, Error> {
         return Err(doc.error(format!("SARIF version {v} is not supported; expected \"2.1.0\"")));
     } else if p.SchemaVersion || (p.ArtifactName && p.Results) || p.ClusterName {
         Format::Trivy
-    } else if p.matches && p.descriptor.as_ref().is_none_or(|d| d.name.as_deref() == Some("grype"))
-    {
+    } else if p.matches && grype_or_unnamed(doc, p.descriptor)? {
         // Grype names itself in `descriptor`; hand-trimmed reports drop it.
         Format::Grype
     } else if p.auditReportVersion || (p.advisories && p.actions) {
@@ -351,6 +449,17 @@ pub fn detect(doc: &Doc<'_>) -> Result<Detected, Error> {
         return Err(doc.error(unknown_shape("an object")));
     };
     Ok(Detected::Report(format))
+}
+
+/// Whether a report's `descriptor` names Grype, or there is none.
+fn grype_or_unnamed(doc: &Doc<'_>, descriptor: Option<&RawValue>) -> Result<bool, Error> {
+    let Some(raw) = descriptor else { return Ok(true) };
+    let name = match serde_json::from_str::<Descriptor<'_>>(raw.get()) {
+        Ok(d) => d.name,
+        // Not a descriptor: read the document again to say where and why.
+        Err(_) => doc.typed::<Described<'_>>()?.descriptor.and_then(|d| d.name),
+    };
+    Ok(name.as_deref() == Some("grype"))
 }
 
 fn raw_text(v: &RawValue) -> String {
@@ -431,6 +540,76 @@ mod tests {
         let one = format!("{{\"a\": [{}\n{{\"b\": 1}}\n]}}", "1, ".repeat(50));
         assert!(split_parallel(&one, "s.json", 0).is_none());
         assert_eq!(docs(&one, 0).unwrap().len(), 1);
+    }
+
+    /// Every document of the shared corpus (the malformed one excepted).
+    fn corpus() -> Vec<String> {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/scans");
+        let Some(dirs) = std::fs::read_dir(&root).ok() else {
+            return crate::testutil::shared("FORMATS.md").map(|_| Vec::new()).unwrap_or_default();
+        };
+        let mut texts = Vec::new();
+        for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
+            for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+                if let Ok(text) = std::fs::read_to_string(file.path()) {
+                    texts.push(text);
+                }
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn the_split_sees_each_document_as_a_second_reading_does() {
+        let odd = [
+            "null",
+            "1",
+            "\"s\"",
+            "true",
+            "[]",
+            "[1]",
+            "[[[[1]]]]",
+            "[{}]",
+            "{}",
+            "[{\"Target\": 1}]",
+            "[{\"Target\": 1}, 2]",
+            "[{\"packageManager\": \"npm\"}, {}]",
+            "{\"runs\": [], \"version\": \"2.1.0\"}",
+            "{\"runs\": [], \"version\": \"2.0.0\"}",
+            "{\"matches\": [], \"descriptor\": {\"name\": \"grype\"}}",
+            "{\"matches\": [], \"descriptor\": {\"name\": \"syft\"}}",
+            "{\"matches\": [], \"descriptor\": 5}",
+            "{\"matches\": [], \"descriptor\": null}",
+            "{\"ok\": false, \"error\": \"boom\"}",
+            "{\"error\": {\"summary\": \"x\"}}",
+            "{\"results\": []}",
+            "{\"auditReportVersion\": 2}",
+        ];
+        let mut texts = vec![odd.join("\n")];
+        texts.extend(corpus());
+        let mut seen = 0;
+        for text in &texts {
+            let Ok(docs) = split(text, "t.json") else { continue };
+            for doc in docs {
+                let again = Doc { shape: None, ..doc };
+                let detected = |d: &Doc<'_>| detect(d).map_err(|e| e.to_string());
+                assert_eq!(
+                    detected(&doc),
+                    detected(&again),
+                    "{}",
+                    &doc.text[..doc.text.len().min(60)]
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= odd.len(), "{seen} documents");
+        // A descriptor that is not one is an error at its place.
+        let bad = split("{\"matches\": [],\n \"descriptor\": 5}", "g.json").unwrap();
+        assert_eq!(
+            detect(&bad[0]).unwrap_err().to_string(),
+            "g.json:2:16: descriptor: invalid type: integer `5`, expected struct Descriptor"
+        );
     }
 
     #[test]

@@ -257,8 +257,9 @@ pub fn merge(reports: &[Report], policy: &Policy) -> Vec<Finding> {
             .or_default()
             .push(i);
     }
-    let mut findings = Vec::new();
-    for members in groups.into_values() {
+    // Groups are merged on every core; the findings are sorted after.
+    let groups: Vec<Vec<usize>> = groups.into_values().collect();
+    let built = vz::par::map(&groups, 2, |members| {
         let mut uf = UnionFind::new(members.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (slot, &i) in members.iter().enumerate() {
@@ -275,8 +276,9 @@ pub fn merge(reports: &[Report], policy: &Policy) -> Vec<Finding> {
         for (slot, &i) in members.iter().enumerate() {
             components.entry(uf.find(slot)).or_default().push(raws[i]);
         }
-        findings.extend(components.into_values().map(|records| build(&records, policy)));
-    }
+        components.into_values().map(|records| build(&records, policy)).collect::<Vec<_>>()
+    });
+    let mut findings: Vec<Finding> = built.into_iter().flatten().collect();
     findings.sort_by(Finding::order);
     findings
 }
@@ -325,41 +327,32 @@ fn build(records: &[(&Scanner, &Raw)], policy: &Policy) -> Finding {
     let source = pick(&|r| r.package.source.as_deref()).filter(|s| *s != name);
     let package = PackageOut { name, key: first.package.key(), ecosystem, purl, source };
 
-    let set = |f: &dyn Fn(&Raw) -> Vec<&str>| -> Vec<String> {
-        let s: BTreeSet<&str> =
-            records.iter().flat_map(|(_, r)| f(r)).filter(|v| !v.is_empty()).collect();
-        s.into_iter().map(str::to_string).collect()
-    };
-    let installed = set(&|r| vec![r.version.as_str()]);
-    let fixed = set(&|r| r.fixed.iter().map(String::as_str).collect());
+    let installed = distinct(records, |r| [r.version.as_str()]);
+    let fixed = distinct(records, |r| r.fixed.iter().map(String::as_str));
     // Paths inside an image are written with and without the leading `/`
     // (Grype, Trivy): one spelling.
-    let locations = set(&|r| {
-        r.location
-            .as_deref()
-            .map(|l| {
-                if l.contains(" > ") {
-                    l
-                } else {
-                    l.trim_start_matches("./").trim_start_matches('/')
-                }
-            })
-            .into_iter()
-            .collect()
+    let locations = distinct(records, |r| {
+        r.location.as_deref().map(|l| {
+            if l.contains(" > ") { l } else { l.trim_start_matches("./").trim_start_matches('/') }
+        })
     });
-    let urls = set(&|r| r.urls.iter().map(String::as_str).collect());
-    let given = set(&|r| vec![r.target.given.as_str()]);
+    let urls = distinct(records, |r| r.urls.iter().map(String::as_str));
+    let given = distinct(records, |r| [r.target.given.as_str()]);
 
-    let ratings: BTreeSet<Rating> = records
+    // Compared borrowed, in `Rating`'s field order; cloned once each.
+    let ratings: BTreeSet<(&Scanner, Severity, &str, Option<&str>)> = records
         .iter()
-        .map(|(s, r)| Rating {
-            source: (*s).clone(),
-            severity: r.severity,
-            given: r.severity_given.clone(),
-            from: r.severity_from.clone(),
+        .map(|(s, r)| (*s, r.severity, r.severity_given.as_str(), r.severity_from.as_deref()))
+        .collect();
+    let severities: Vec<Rating> = ratings
+        .into_iter()
+        .map(|(source, severity, given, from)| Rating {
+            source: source.clone(),
+            severity,
+            given: given.to_string(),
+            from: from.map(str::to_string),
         })
         .collect();
-    let severities: Vec<Rating> = ratings.into_iter().collect();
     let severity = policy.choose(&severities, package.ecosystem.as_ref());
 
     let mut cvss: Vec<Cvss> = Vec::new();
@@ -376,7 +369,7 @@ fn build(records: &[(&Scanner, &Raw)], policy: &Policy) -> Finding {
             .then_with(|| a.score.partial_cmp(&b.score).unwrap_or(std::cmp::Ordering::Equal))
     });
 
-    let sources: BTreeSet<Scanner> = records.iter().map(|(s, _)| (*s).clone()).collect();
+    let sources: BTreeSet<&Scanner> = records.iter().map(|(s, _)| *s).collect();
     let title = pick(&|r| Some(r.title.as_str())).unwrap_or_default();
     let fingerprint = fingerprint(&id, &package.key, &first.target.key);
     Finding {
@@ -393,11 +386,21 @@ fn build(records: &[(&Scanner, &Raw)], policy: &Policy) -> Finding {
         locations,
         title,
         urls,
-        sources: sources.into_iter().collect(),
+        sources: sources.into_iter().cloned().collect(),
         records: records.len(),
         fingerprint,
         baseline: None,
     }
+}
+
+/// The distinct non-empty texts `f` gives for the records, sorted.
+fn distinct<'r, I>(records: &[(&Scanner, &'r Raw)], f: impl Fn(&'r Raw) -> I) -> Vec<String>
+where
+    I: IntoIterator<Item = &'r str>,
+{
+    let set: BTreeSet<&str> =
+        records.iter().flat_map(|(_, r)| f(r)).filter(|v| !v.is_empty()).collect();
+    set.into_iter().map(str::to_string).collect()
 }
 
 /// The stable fingerprint of a finding: SHA-256 of the display id, the
