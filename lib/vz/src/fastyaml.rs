@@ -94,21 +94,16 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
     let b = text.as_bytes();
     let (mut pos, mut no) = (0, 0);
     while pos < b.len() {
-        // One pass over the line: its indentation, its end, and whether it
-        // holds anything but printable ASCII.
+        // The line: its indentation, its end, and whether it holds anything
+        // but printable ASCII.
         let mut i = pos;
         while b.get(i) == Some(&b' ') {
             i += 1;
         }
         let indent = i - pos;
-        let mut odd = false;
-        while let Some(&c) = b.get(i) {
-            if c == b'\n' {
-                break;
-            }
-            odd |= !(0x20..0x7f).contains(&c);
-            i += 1;
-        }
+        let i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
+        // A fold, not `any`: it vectorises.
+        let odd = b[pos + indent..i].iter().fold(false, |odd, &c| odd | !(0x20..0x7f).contains(&c));
         let next = (i + 1).min(b.len());
         let raw = &text[pos..i];
         // CRLF ends a line; a lone CR is a line break too, refused below.
@@ -718,7 +713,7 @@ impl<'a> Reader<'a> {
         let mut at = None;
         let mut pos = line.next;
         while pos < text.len() {
-            let (raw, next, broken) = match text[pos..].find('\n') {
+            let (raw, next, broken) = match memchr::memchr(b'\n', &text.as_bytes()[pos..]) {
                 Some(e) => (&text[pos..pos + e], pos + e + 1, true),
                 None => (&text[pos..], text.len(), false),
             };
@@ -802,7 +797,7 @@ enum Chomp {
 /// The line starting at byte `pos` of `text` (without its line break) and
 /// where the next one starts.
 fn raw_line(text: &str, pos: usize) -> (&str, usize) {
-    let (raw, next) = match text[pos..].find('\n') {
+    let (raw, next) = match memchr::memchr(b'\n', &text.as_bytes()[pos..]) {
         Some(e) => (&text[pos..pos + e], pos + e + 1),
         None => (&text[pos..], text.len()),
     };
