@@ -431,6 +431,7 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
 
 fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)>, Error> {
     let mut out = Vec::new();
+    let mut lines = crate::text::LineCounter::default();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     loop {
         let offset = stream.byte_offset();
@@ -438,7 +439,7 @@ fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)
             None => break,
             Some(Ok(v)) => {
                 let skipped = text[offset..].len() - text[offset..].trim_start().len();
-                let (line, column) = line_col(text, offset + skipped);
+                let (line, column) = lines.line_col(text, offset + skipped);
                 out.push((v, line, column));
             }
             Some(Err(e)) => {
@@ -448,13 +449,6 @@ fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)
         }
     }
     Ok(out)
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// The first line of each non-empty YAML document (1-based), by scanning for

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 use vz::error::suggest;
+use vz::text::line_col;
 use vz::{Error, Location};
 
 /// A point in time as it was written: the text, the instant and the UTC
@@ -381,18 +382,6 @@ fn looks_like_csv_header(text: &str) -> bool {
     let first = text.trim_start().lines().next().unwrap_or_default();
     let cells: Vec<&str> = first.split(',').map(|c| c.trim().trim_matches('"')).collect();
     cells.contains(&"id") && cells.contains(&"time")
-}
-
-/// The 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 // ---------------------------------------------------------------------------

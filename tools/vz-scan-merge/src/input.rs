@@ -157,7 +157,7 @@ fn split_part<'a>(
     lines_before: usize,
 ) -> Result<Vec<Doc<'a>>, (usize, usize, String)> {
     let mut docs = Vec::new();
-    let mut lines = LineCounter::default();
+    let mut lines = vz::text::LineCounter::default();
     let mut stream = serde_json::Deserializer::from_str(part).into_iter::<Shape<'a>>();
     loop {
         let after_last = stream.byte_offset();
@@ -215,31 +215,6 @@ fn split_parallel<'a>(text: &'a str, input: &'a str, parallel: usize) -> Option<
         docs.extend(piece?);
     }
     Some(docs)
-}
-
-/// Lines and columns of increasing offsets, counting each byte once (a
-/// stream of thousands of documents must not be rescanned from the start
-/// for each).
-#[derive(Default)]
-struct LineCounter {
-    offset: usize,
-    line: usize,
-    line_start: usize,
-}
-
-impl LineCounter {
-    fn line_col(&mut self, text: &str, offset: usize) -> (usize, usize) {
-        let bytes = &text.as_bytes()[self.offset..offset];
-        // memchr counts four times as fast as `filter().count()`; the last
-        // line start is found from the end, where it usually is.
-        self.line += memchr::memchr_iter(b'\n', bytes).count();
-        if let Some(i) = memchr::memrchr(b'\n', bytes) {
-            self.line_start = self.offset + i + 1;
-        }
-        self.offset = offset;
-        let column = text[self.line_start..offset].chars().count() + 1;
-        (self.line + 1, column)
-    }
 }
 
 /// True for a key that is there, whatever its value (`null` included).

@@ -39,6 +39,7 @@
 
 use crate::Verb;
 use serde_json::{Map, Value};
+use vz::text::line_col;
 use vz::{Error, Location};
 
 /// How a switch may go.
@@ -955,14 +956,6 @@ fn apply_edits(text: &str, mut edits: Vec<Edit>) -> String {
     }
     out.push_str(&text[at..]);
     out
-}
-
-/// 1-based line and column (in characters) of byte offset `at`.
-fn line_col(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 fn location(text: &str, name: &str, at: usize) -> Location {
