@@ -321,6 +321,25 @@ fn frameworks_restrict_rules_and_report_coverage() {
 }
 
 #[test]
+fn a_stream_of_json_objects_is_read_and_each_finding_located_in_it() {
+    // `kubectl get -o json` per object, concatenated.
+    let stream = "{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"a\"}}\n{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\", \"namespace\": \"a\"},\n  \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"nginx:1.27\",\n    \"securityContext\": {\"privileged\": true}}]}\n}\n";
+    let dir = tree(&[("stream.json", stream)]);
+    let (code, out, err) =
+        outcome(vz_comply().current_dir(dir.path()).args(["stream.json", "-o", "sarif"]));
+    assert_eq!(code, Some(1), "{err}");
+    let sarif = json(&out);
+    let privileged = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "VZ-K8S-005")
+        .expect("the privileged container is found");
+    let region = &privileged["locations"][0]["physicalLocation"]["region"];
+    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(7), Some(39)));
+}
+
+#[test]
 fn bad_input_is_exit_2_with_the_place_and_nothing_on_stdout() {
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n";
     let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));

@@ -258,12 +258,18 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
     } else if json {
         let values = parse_json_stream(text, name)?;
         if locate == Locate::Everything {
-            // JSON is YAML 1.2: reparse for locations now that syntax is known good.
-            for d in yaml::parse_stream_located(text, name)? {
-                docs.push(located_doc(d, name));
+            // JSON is YAML 1.2: reparse for locations now that syntax is known
+            // good; each value of a stream on its own (concatenated JSON is not
+            // one YAML stream), in its place.
+            let whole = values.len() == 1;
+            for (_, line, column, range) in values {
+                let value = if whole { text.to_string() } else { at_column(&text[range], column) };
+                let located = yaml::parse_stream_located(&value, name)?;
+                let located = located.into_iter().map(|d| located_doc(d, name)).collect();
+                docs.extend(if whole { located } else { shift(located, line - 1) });
             }
         } else {
-            docs.extend(values.into_iter().map(|(value, line, column)| Document {
+            docs.extend(values.into_iter().map(|(value, line, column, _)| Document {
                 value,
                 at: Location::at(name, line, column),
                 map: SourceMap::default(),
@@ -429,7 +435,10 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
     Ok(all)
 }
 
-fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)>, Error> {
+/// The values of a JSON stream, with the line, column and bytes of each.
+type JsonValues = Vec<(Value, usize, usize, std::ops::Range<usize>)>;
+
+fn parse_json_stream(text: &str, name: &str) -> Result<JsonValues, Error> {
     let mut out = Vec::new();
     let mut lines = crate::text::LineCounter::default();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
@@ -438,9 +447,9 @@ fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)
         match stream.next() {
             None => break,
             Some(Ok(v)) => {
-                let skipped = text[offset..].len() - text[offset..].trim_start().len();
-                let (line, column) = lines.line_col(text, offset + skipped);
-                out.push((v, line, column));
+                let start = offset + (text[offset..].len() - text[offset..].trim_start().len());
+                let (line, column) = lines.line_col(text, start);
+                out.push((v, line, column, start..stream.byte_offset()));
             }
             Some(Err(e)) => {
                 let message = json_message(&e);
@@ -449,6 +458,14 @@ fn parse_json_stream(text: &str, name: &str) -> Result<Vec<(Value, usize, usize)
         }
     }
     Ok(out)
+}
+
+/// `value` as if it began at `column` of its first line (spaces before it),
+/// so that the columns of its first line are the ones in the whole text.
+fn at_column(value: &str, column: usize) -> String {
+    let mut padded = " ".repeat(column.saturating_sub(1));
+    padded.push_str(value);
+    padded
 }
 
 /// The first line of each non-empty YAML document (1-based), by scanning for
@@ -594,6 +611,18 @@ mod tests {
         let read = Input::Path(path.clone()).read_text();
         let _ = std::fs::remove_file(&path);
         assert!(read.unwrap() == text, "the text read differs from the file");
+    }
+
+    #[test]
+    fn each_value_of_a_json_stream_is_located_in_its_place() {
+        let text = "{\"a\": 1}\n{\n  \"kind\": \"B\",\n  \"x\": [1,\n 2]\n} {\"c\": {\"d\": 3}}\n";
+        let docs = parse_documents(text, "s.json", Locate::Everything).expect("parses");
+        let at: Vec<String> = docs.iter().map(|d| d.at.to_string()).collect();
+        assert_eq!(at, ["s.json:1:1", "s.json:2:1", "s.json:6:3"]);
+        assert_eq!(docs[1].locate("x", true).to_string(), "s.json:4:3");
+        assert_eq!(docs[1].locate("x[1]", false).to_string(), "s.json:5:2");
+        assert_eq!(docs[2].locate("c.d", false).to_string(), "s.json:6:15");
+        assert_eq!(docs[2].value, json!({"c": {"d": 3}}));
     }
 
     #[test]
