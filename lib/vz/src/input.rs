@@ -259,14 +259,25 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
         let values = parse_json_stream(text, name)?;
         if locate == Locate::Everything {
             // JSON is YAML 1.2: reparse for locations now that syntax is known
-            // good; each value of a stream on its own (concatenated JSON is not
-            // one YAML stream), in its place.
-            let whole = values.len() == 1;
-            for (_, line, column, range) in values {
-                let value = if whole { text.to_string() } else { at_column(&text[range], column) };
-                let located = yaml::parse_stream_located(&value, name)?;
-                let located = located.into_iter().map(|d| located_doc(d, name)).collect();
-                docs.extend(if whole { located } else { shift(located, line - 1) });
+            // good. A stream of values (concatenated JSON is not one YAML
+            // stream, and the fast reader leaves streams alone) is read value
+            // by value, each in its place.
+            if let [_] = values.as_slice() {
+                let located = yaml::parse_stream_located(text, name)?;
+                docs.extend(located.into_iter().map(|d| located_doc(d, name)));
+            } else {
+                for (_, line, column, range) in values {
+                    let value = at_column(&text[range], column);
+                    let located = match crate::jsonloc::read(&value) {
+                        Some(fast) => fast.into_iter().map(|d| fast_doc(d, name, locate)).collect(),
+                        None => yaml::parse_stream_located(&value, name)
+                            .map_err(|e| shift_error(e, line - 1))?
+                            .into_iter()
+                            .map(|d| located_doc(d, name))
+                            .collect(),
+                    };
+                    docs.extend(shift(located, line - 1));
+                }
             }
         } else {
             docs.extend(values.into_iter().map(|(value, line, column, _)| Document {
@@ -623,6 +634,12 @@ mod tests {
         assert_eq!(docs[1].locate("x[1]", false).to_string(), "s.json:5:2");
         assert_eq!(docs[2].locate("c.d", false).to_string(), "s.json:6:15");
         assert_eq!(docs[2].value, json!({"c": {"d": 3}}));
+        // A value the fast reader refuses is read by the YAML parser, whose
+        // errors stand where the value does.
+        let e = parse_documents("{\"a\": 1}\n{\"b\": 1,\n \"b\": 2}", "d.json", Locate::Everything)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("d.json:3:2: ") && e.contains("duplicate"), "{e}");
     }
 
     #[test]
