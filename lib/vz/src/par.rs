@@ -5,12 +5,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `items.iter().map(f).collect()`, on up to [`crate::cores`] threads (the
-/// calling thread among them) once
-/// there are at least `min_items` items (fewer run on the calling thread:
-/// starting a thread costs tens of microseconds). Threads take the next
-/// batch of items as they finish the last, so uneven items (one large file
-/// among small ones) still share out evenly. A panic in `f` is resumed on
-/// the calling thread.
+/// calling thread among them) once there are at least `min_items` items
+/// (fewer run on the calling thread alone: starting a thread costs about a
+/// tenth of a millisecond). Threads take the next batch of items as they
+/// finish the last, so uneven items (one large file among small ones) still
+/// share out evenly. A panic in `f` is resumed on the calling thread.
 pub fn map<T, R, F>(items: &[T], min_items: usize, f: F) -> Vec<R>
 where
     T: Sync,
