@@ -172,7 +172,12 @@ fn split_part<'a>(
                 docs.push(Doc { input, text, line, column, index: 0, shape: Some(shape) });
             }
             Some(Err(e)) => {
-                let message = format!("not valid JSON: {}", vz::input::json_message(&e));
+                // A key that tells the formats apart given twice is valid
+                // JSON, but no report.
+                let message = match e.classify() {
+                    serde_json::error::Category::Data => vz::input::json_message(&e),
+                    _ => format!("not valid JSON: {}", vz::input::json_message(&e)),
+                };
                 return Err((lines_before + e.line(), e.column(), message));
             }
         }
@@ -579,6 +584,9 @@ mod tests {
             }
         }
         assert!(seen >= odd.len(), "{seen} documents");
+        // A key that tells the formats apart, twice: an error at the second.
+        let twice = split("{\"runs\": [],\n \"runs\": []}", "s.json").unwrap_err();
+        assert_eq!(twice.to_string(), "s.json:2:7: duplicate field `runs`");
         // A descriptor that is not one is an error at its place.
         let bad = split("{\"matches\": [],\n \"descriptor\": 5}", "g.json").unwrap();
         assert_eq!(
