@@ -16,6 +16,7 @@ pub mod spec;
 pub mod validate;
 
 use clap::Parser;
+use serde::Deserialize as _;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -167,7 +168,7 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
 /// runs only to explain what is wrong.
 fn validated(layered: &layers::Layered, fallback: &Location) -> Result<model::Values, Error> {
     let schema = model::values_schema();
-    match serde_json::from_value::<model::Values>(layered.values.clone()) {
+    match model::Values::deserialize(&layered.values) {
         Ok(values) if validate::meets_constraints(schema, &layered.values) => Ok(values),
         failed => {
             validate::check(schema, &layered.values, &|p, key| {

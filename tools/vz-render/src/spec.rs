@@ -3,6 +3,7 @@
 //! aliases resolved.
 
 use crate::model::{Environment, Spec};
+use serde::Deserialize as _;
 use std::path::{Path, PathBuf};
 use vz::input::{Document, Input, Locate};
 use vz::{Error, Location};
@@ -52,7 +53,7 @@ pub fn load(input: &Input) -> Result<Loaded, Error> {
     }
     // The typed read is the check on the happy path; the schema validator
     // (milliseconds to compile) runs only to explain a spec that fails it.
-    let spec = match serde_json::from_value::<Spec>(doc.value.clone()) {
+    let spec = match Spec::deserialize(&doc.value) {
         Ok(spec) if is_app_name(&spec.app) => spec,
         failed => {
             crate::validate::check(&crate::model::skeleton_schema(), &doc.value, &|p, key| {
