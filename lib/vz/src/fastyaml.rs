@@ -876,14 +876,6 @@ fn quoted_part(raw: &str, double: bool, out: &mut String) -> Option<Part> {
 fn escape(t: &str, i: usize) -> Option<(char, usize)> {
     let e = *t.as_bytes().get(i + 1)?;
     let c = match e {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
         b'0' => '\0',
         b'a' => '\u{7}',
         b'v' => '\u{b}',
@@ -897,7 +889,7 @@ fn escape(t: &str, i: usize) -> Option<(char, usize)> {
             let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
             return Some((c, i + 2 + len));
         }
-        _ => return None,
+        _ => crate::jsonloc::short_escape(e)?,
     };
     Some((c, i + 2))
 }

@@ -268,13 +268,20 @@ pub fn parse_documents(text: &str, name: &str, locate: Locate) -> Result<Vec<Doc
             } else {
                 for (_, line, column, range) in values {
                     let value = at_column(&text[range], column);
-                    let located = match crate::jsonloc::read(&value) {
-                        Some(fast) => fast.into_iter().map(|d| fast_doc(d, name, locate)).collect(),
-                        None => yaml::parse_stream_located(&value, name)
-                            .map_err(|e| shift_error(e, line - 1))?
-                            .into_iter()
-                            .map(|d| located_doc(d, name))
-                            .collect(),
+                    let full = || {
+                        yaml::parse_stream_located(&value, name)
+                            .map(|full| full.into_iter().map(|d| located_doc(d, name)).collect())
+                    };
+                    let located: Vec<Document> = match crate::jsonloc::read(&value) {
+                        Some(fast) => {
+                            let fast: Vec<Document> =
+                                fast.into_iter().map(|d| fast_doc(d, name, locate)).collect();
+                            if cfg!(debug_assertions) {
+                                assert_same_documents(&fast, full(), name);
+                            }
+                            fast
+                        }
+                        None => full().map_err(|e| shift_error(e, line - 1))?,
                     };
                     docs.extend(shift(located, line - 1));
                 }

@@ -319,14 +319,6 @@ impl Reader<'_> {
             // At a backslash.
             self.i += 1;
             let c = match self.peek()? {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
                 b'u' => {
                     let high = self.hex4()?;
                     let code = match high {
@@ -345,7 +337,7 @@ impl Reader<'_> {
                     };
                     char::from_u32(code)?
                 }
-                _ => return None,
+                e => short_escape(e)?,
             };
             s.push(c);
             self.i += 1;
@@ -464,6 +456,22 @@ impl Reader<'_> {
             self.i += 1;
         }
     }
+}
+
+/// The character of a one-letter escape that JSON and YAML's double-quoted
+/// scalars share (`\n`, `\"`, …); YAML's own go on in [`crate::fastyaml`].
+pub(crate) fn short_escape(e: u8) -> Option<char> {
+    Some(match e {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

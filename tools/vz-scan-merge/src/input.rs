@@ -76,6 +76,13 @@ pub struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
+    /// A whole text as the first document of `input`, its shape not yet
+    /// seen (for parser tests).
+    #[cfg(test)]
+    pub(crate) fn whole(input: &'a str, text: &'a str) -> Doc<'a> {
+        Doc { input, text, line: 1, column: 1, index: 1, shape: None }
+    }
+
     /// Deserialises the whole document into `T`. A value of the wrong type,
     /// or a missing required field, is an error naming the input, the line
     /// and column, and the path of the field.

@@ -772,14 +772,7 @@ mod tests {
             r#"{"matches": [{"vulnerability": {"id": "CVE-1", "urls": null, "cvss": null, "fix": null}, "relatedVulnerabilities": null,
                             "artifact": {"name": "x", "locations": null, "upstreams": null}}]}"#,
         ] {
-            let doc = crate::input::Doc {
-                input: "g.json",
-                text,
-                line: 1,
-                column: 1,
-                index: 1,
-                shape: None,
-            };
+            let doc = crate::input::Doc::whole("g.json", text);
             let reports = super::parse(&doc).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(reports.len(), 1);
             assert_eq!(reports[0].scanner, Scanner::Grype);

@@ -876,14 +876,7 @@ mod tests {
             assert!(reports.iter().all(|r| r.findings.is_empty()), "{text}");
         }
         // The parser itself gives one empty report for `null`.
-        let doc = crate::input::Doc {
-            input: "t.json",
-            text: "null",
-            line: 1,
-            column: 1,
-            index: 1,
-            shape: None,
-        };
+        let doc = crate::input::Doc::whole("t.json", "null");
         assert_eq!(
             super::parse(&doc).ok(),
             Some(vec![Report { scanner: Scanner::Trivy, version: None, findings: vec![] }])
