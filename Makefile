@@ -19,6 +19,9 @@ build: ## Build the release binaries
 test-deps: ## Install what the tests need (idempotent)
 	scripts/test-deps.sh
 
+# `make test` is a one-off build: incremental caches would only add ~1.3 GB.
+test lint: export CARGO_INCREMENTAL := 0
+
 test: test-deps lint ## Install test dependencies, lint, and run every test
 	$(CARGO) test --workspace --locked
 
