@@ -88,7 +88,8 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
         depth: 0,
         path: String::new(),
         flow_min: 0,
-        map: SourceMap::default(),
+        values: Vec::new(),
+        keys: Vec::new(),
     };
     let mut docs = Vec::new();
     let b = text.as_bytes();
@@ -193,8 +194,12 @@ struct Reader<'a> {
     path: String,
     /// The least indentation of the lines a flow collection goes on over.
     flow_min: usize,
-    /// The locations in the current document (when locating).
-    map: SourceMap,
+    /// The locations of the values in the current document (when locating),
+    /// in the order read: sorted into a map once, at the document's end,
+    /// which costs a fraction of keeping a map sorted as they come.
+    values: Vec<(String, At)>,
+    /// The locations of the keys, as `values`.
+    keys: Vec<(String, At)>,
 }
 
 fn is_item(content: &str) -> bool {
@@ -238,7 +243,12 @@ impl<'a> Reader<'a> {
             return None;
         }
         self.lines.clear();
-        let map = std::mem::take(&mut self.map);
+        // Later entries for a path replace earlier ones, as inserting them
+        // one by one would (collecting a map keeps the last of equal keys).
+        let map = SourceMap {
+            values: self.values.drain(..).collect(),
+            keys: self.keys.drain(..).collect(),
+        };
         docs.push(Doc { value, line: first.no, column: first.indent + 1, map });
         Some(())
     }
@@ -275,13 +285,13 @@ impl<'a> Reader<'a> {
 
     fn value_at(&mut self, at: At) {
         if self.locate {
-            self.map.values.insert(self.path.clone(), at);
+            self.values.push((self.path.clone(), at));
         }
     }
 
     fn key_at(&mut self, at: At) {
         if self.locate {
-            self.map.keys.insert(self.path.clone(), at);
+            self.keys.push((self.path.clone(), at));
         }
     }
 
@@ -1437,7 +1447,8 @@ mod tests {
             depth: 0,
             path: String::new(),
             flow_min: 0,
-            map: SourceMap::default(),
+            values: Vec::new(),
+            keys: Vec::new(),
         };
         for parent in ["", "a", "a[0]", "b[\"x.y\"]"] {
             for key in ["k", "", "a.b", "x[0]", "q\"", "ü", "with space", "a]"] {

@@ -68,7 +68,12 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     let threads = crate::cores();
     let len = match usize::try_from(meta.len()) {
         Ok(len) if meta.is_file() && meta.len() >= PARALLEL_READ_BYTES && threads > 1 => len,
-        _ => return std::fs::read(path),
+        // As `std::fs::read` does, from the file already open.
+        size => {
+            let mut bytes = Vec::with_capacity(size.unwrap_or(0));
+            (&file).read_to_end(&mut bytes)?;
+            return Ok(bytes);
+        }
     };
     // Zeroed memory fresh from the system is not written to until read into.
     let mut bytes = vec![0u8; len];
