@@ -128,11 +128,30 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
             return None;
         }
         let end = if ascii { raw.len() } else { raw.chars().count() } + 1;
-        let text = content.trim_end_matches(' ');
+        let text = content.trim_spaces_end();
         reader.lines.push(Line { no, indent, text, end, next, ascii });
     }
     reader.document(&mut docs)?;
     Some(docs)
+}
+
+/// Trimming spaces (only spaces: tabs are refused before) byte by byte;
+/// `trim_start_matches(' ')` decodes every character it looks at.
+trait TrimSpaces {
+    fn trim_spaces_start(&self) -> &str;
+    fn trim_spaces_end(&self) -> &str;
+}
+
+impl TrimSpaces for str {
+    fn trim_spaces_start(&self) -> &str {
+        let n = self.bytes().take_while(|&b| b == b' ').count();
+        &self[n..]
+    }
+
+    fn trim_spaces_end(&self) -> &str {
+        let n = self.bytes().rev().take_while(|&b| b == b' ').count();
+        &self[..self.len() - n]
+    }
 }
 
 /// Whether `raw` (one line, without its line break) is ASCII; `None` when
@@ -208,7 +227,7 @@ fn is_item(content: &str) -> bool {
 
 /// `rest` (what follows a value or an indicator) is nothing or a comment.
 fn is_end(rest: &str) -> bool {
-    let trimmed = rest.trim_start_matches(' ');
+    let trimmed = rest.trim_spaces_start();
     trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())
 }
 
@@ -366,7 +385,7 @@ impl<'a> Reader<'a> {
                     }
                 }
             } else {
-                let off = line.text.len() - rest.trim_start_matches(' ').len();
+                let off = line.text.len() - rest.trim_spaces_start().len();
                 self.scalar_or_flow(line, off, indent)?
             };
             self.leave(len);
@@ -389,7 +408,7 @@ impl<'a> Reader<'a> {
                 }
                 break;
             }
-            let rest = line.text[1..].trim_start_matches(' ');
+            let rest = line.text[1..].trim_spaces_start();
             let off = line.text.len() - rest.len();
             let empty = rest.is_empty() || rest.starts_with('#');
             // Where the parser stands after `-`, the spaces and any comment.
@@ -447,7 +466,7 @@ impl<'a> Reader<'a> {
             },
             _ => {
                 let (text, comment) = match comment_start(s) {
-                    Some(p) => (s[..p].trim_end_matches(' '), true),
+                    Some(p) => (s[..p].trim_spaces_end(), true),
                     None => (s, false),
                 };
                 if !plain_start(text) || has_mapping_colon(text) {
@@ -494,7 +513,7 @@ impl<'a> Reader<'a> {
             let (raw, next) = raw_line(text, pos);
             pos = next;
             no += 1;
-            let content = raw.trim_start_matches(' ');
+            let content = raw.trim_spaces_start();
             if content.is_empty() {
                 empty += 1;
                 continue;
@@ -508,7 +527,7 @@ impl<'a> Reader<'a> {
                 Some(p) => (&content[..p], true),
                 None => (content, false),
             };
-            let part = part.trim_end_matches(' ');
+            let part = part.trim_spaces_end();
             if has_mapping_colon(part) {
                 return None;
             }
@@ -553,7 +572,7 @@ impl<'a> Reader<'a> {
                 }
                 let (raw, next) = raw_line(text, pos);
                 no += 1;
-                let content = raw.trim_start_matches(' ');
+                let content = raw.trim_spaces_start();
                 if !content.is_empty() {
                     let spaces = raw.len() - content.len();
                     if spaces <= parent {
@@ -730,7 +749,7 @@ impl<'a> Reader<'a> {
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             no += 1;
             pos = next;
-            let content = raw.trim_start_matches(' ');
+            let content = raw.trim_spaces_start();
             let spaces = raw.len() - content.len();
             if content.is_empty() {
                 match indent {
@@ -948,7 +967,7 @@ fn flow_plain(t: &str, off: usize, key: bool) -> Option<(&str, usize)> {
             _ => end += 1,
         }
     }
-    let s = t[off..end].trim_end_matches(' ');
+    let s = t[off..end].trim_spaces_end();
     plain_start(s).then_some((s, end))
 }
 
@@ -963,7 +982,7 @@ fn split_key(content: &str) -> Option<(Cow<'_, str>, usize)> {
         _ => {
             // A plain key holding a `:` is left to the full parser.
             let colon = b.iter().position(|&c| c == b':')?;
-            let key = content[..colon].trim_end_matches(' ');
+            let key = content[..colon].trim_spaces_end();
             let plain_key = plain_start(key)
                 && !key.starts_with('-')
                 && !key

@@ -384,19 +384,9 @@ fn yaml_parts(text: &str) -> Vec<(usize, usize, usize)> {
     if text.len() < PARALLEL_BYTES || cores < 2 {
         return whole;
     }
-    let mut markers = Vec::new();
-    let (mut offset, mut line) = (0, 0);
-    for l in text.split_inclusive('\n') {
-        if l.starts_with('%') {
-            return whole;
-        }
-        let rest = l.strip_prefix("---").map(|r| r.trim_end_matches(['\n', '\r']));
-        if rest.is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t'])) {
-            markers.push((offset, line));
-        }
-        offset += l.len();
-        line += 1;
-    }
+    let Some(markers) = document_markers(text) else {
+        return whole;
+    };
     let target = text.len() / cores + 1;
     let mut parts = Vec::new();
     let (mut start, mut start_line) = (0, 0);
@@ -408,6 +398,28 @@ fn yaml_parts(text: &str) -> Vec<(usize, usize, usize)> {
     }
     parts.push((start, text.len(), start_line));
     parts
+}
+
+/// Where each `---` document marker line starts: (byte, line from 0);
+/// `None` for a stream with a directive (`%YAML`, `%TAG`).
+fn document_markers(text: &str) -> Option<Vec<(usize, usize)>> {
+    let mut markers = Vec::new();
+    let starts =
+        std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    for (line, offset) in starts.enumerate() {
+        let l = &text[offset..];
+        if l.starts_with('%') {
+            return None;
+        }
+        if let Some(rest) = l.strip_prefix("---") {
+            let rest = &rest[..memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len())];
+            let rest = rest.trim_end_matches('\r');
+            if rest.is_empty() || rest.starts_with([' ', '\t']) {
+                markers.push((offset, line));
+            }
+        }
+    }
+    Some(markers)
 }
 
 fn shift(mut docs: Vec<Document>, lines: usize) -> Vec<Document> {
@@ -599,6 +611,17 @@ mod parallel_tests {
                 assert_eq!(a.map.keys, b.map.keys);
             }
         }
+    }
+
+    #[test]
+    fn document_markers_are_the_lines_that_start_a_document() {
+        let text = "a: 1\n---\nb: ---\n---\r\n----\n --- \n--- c\n---x\n---\t# c\n'---'\n---";
+        let lines: Vec<&str> = text.split('\n').collect();
+        let at = |line: usize| lines[..line].iter().map(|l| l.len() + 1).sum::<usize>();
+        let expected: Vec<(usize, usize)> = [1, 3, 6, 8, 10].iter().map(|&l| (at(l), l)).collect();
+        assert_eq!(document_markers(text), Some(expected));
+        assert_eq!(document_markers("a: 1\n%YAML 1.2\n---\n"), None);
+        assert_eq!(document_markers(""), Some(Vec::new()));
     }
 
     #[test]
