@@ -134,8 +134,9 @@ pub fn split<'a>(text: &'a str, input: &'a str) -> Result<Vec<Doc<'a>>, Error> {
     split_with(text, input, PARALLEL_SPLIT_BYTES)
 }
 
-/// Streams at least this large are split on every core.
-const PARALLEL_SPLIT_BYTES: usize = 4 << 20;
+/// Streams at least this large are split on every core, and one document
+/// this large is parsed while it is split.
+pub const PARALLEL_SPLIT_BYTES: usize = 4 << 20;
 
 fn split_with<'a>(text: &'a str, input: &'a str, parallel: usize) -> Result<Vec<Doc<'a>>, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -227,6 +228,64 @@ fn split_parallel<'a>(text: &'a str, input: &'a str, parallel: usize) -> Option<
         docs.extend(piece?);
     }
     Some(docs)
+}
+
+/// An input of at least `min_bytes` (on more than one core) that looks like
+/// one document, as the document the split
+/// will find, with the format its first key suggests: it can then be parsed
+/// on one core while the split checks it on another (a single large report
+/// has nothing else to run beside its split). Only a guess, so only a head
+/// start: the caller keeps the parse only when the split finds exactly this
+/// document and detection says the same format.
+///
+/// One document: no line but the first opens an object or list at its
+/// start, which every scanner's pretty-printed or one-line output meets and
+/// a stream of several documents does not.
+pub fn single_guess<'a>(
+    text: &'a str,
+    input: &'a str,
+    min_bytes: usize,
+) -> Option<(Doc<'a>, Format)> {
+    const JSON_SPACE: [char; 4] = [' ', '\n', '\r', '\t'];
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() < min_bytes || vz::cores() < 2 {
+        return None;
+    }
+    let body = text.trim_start_matches(JSON_SPACE);
+    let start = text.len() - body.len();
+    let body = body.trim_end_matches(JSON_SPACE);
+    let rest = body.get(1..)?.as_bytes();
+    if memchr::memmem::find(rest, b"\n{").is_some() || memchr::memmem::find(rest, b"\n[").is_some()
+    {
+        return None;
+    }
+    let format = match body.as_bytes().first()? {
+        b'{' => match first_key(&body[1..])? {
+            "SchemaVersion" | "ArtifactName" | "ClusterName" => Format::Trivy,
+            "matches" => Format::Grype,
+            "$schema" | "version" | "runs" => Format::Sarif,
+            "vulnerabilities" | "ok" | "packageManager" => Format::Snyk,
+            "results" => Format::Osv,
+            "auditReportVersion" => Format::Npm,
+            _ => return None,
+        },
+        b'[' => match first_key(body[1..].trim_start_matches(JSON_SPACE).strip_prefix('{')?)? {
+            "Target" => Format::Trivy,
+            "vulnerabilities" | "ok" | "packageManager" => Format::Snyk,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (line, column) = vz::text::line_col(text, start);
+    Some((Doc { input, text: body, line, column, index: 1, shape: None }, format))
+}
+
+/// The first key of an object's members (`text` just after its `{`), when
+/// it is written without escapes.
+fn first_key(text: &str) -> Option<&str> {
+    let key = text.trim_start_matches([' ', '\n', '\r', '\t']).strip_prefix('"')?;
+    let end = key.find(['"', '\\'])?;
+    (key.as_bytes()[end] == b'"').then(|| &key[..end])
 }
 
 /// True for a key that is there, whatever its value (`null` included).
@@ -530,22 +589,6 @@ mod tests {
     }
 
     /// Every document of the shared corpus (the malformed one excepted).
-    fn corpus() -> Vec<String> {
-        let root =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/scans");
-        let Some(dirs) = std::fs::read_dir(&root).ok() else {
-            return crate::testutil::shared("FORMATS.md").map(|_| Vec::new()).unwrap_or_default();
-        };
-        let mut texts = Vec::new();
-        for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
-            for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
-                if let Ok(text) = std::fs::read_to_string(file.path()) {
-                    texts.push(text);
-                }
-            }
-        }
-        texts
-    }
 
     #[test]
     fn the_split_sees_each_document_as_a_second_reading_does() {
@@ -574,7 +617,7 @@ mod tests {
             "{\"auditReportVersion\": 2}",
         ];
         let mut texts = vec![odd.join("\n")];
-        texts.extend(corpus());
+        texts.extend(crate::testutil::corpus());
         let mut seen = 0;
         for text in &texts {
             let Ok(docs) = split(text, "t.json") else { continue };

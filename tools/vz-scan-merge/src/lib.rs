@@ -370,9 +370,22 @@ fn read_reports(
             Err(e) => return Err(e),
         }
     }
+    // Inputs are split on every core; one large report alone is parsed on
+    // one core while the split checks it on the other (see `split_single`).
+    let (split, early) = match texts.as_slice() {
+        [(name, text)] => {
+            let (split, early) = split_single(text, name, from);
+            (vec![split], early)
+        }
+        _ => {
+            let texts: Vec<(&str, &str)> =
+                texts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+            (vz::par::map(&texts, 2, |&(name, text)| input::split(text, name)), None)
+        }
+    };
     let mut docs: Vec<Doc<'_>> = Vec::new();
-    for (name, text) in &texts {
-        match input::split(text, name) {
+    for split in split {
+        match split {
             Ok(d) => docs.extend(d),
             Err(e) if keep_going => {
                 ctx.warn(&format!("skipped: {e}"));
@@ -412,7 +425,10 @@ fn read_reports(
         )),
     }
     // On every core; the results come back in document order.
-    let results = vz::par::map(&docs, 2, |d| parse_one(d, from));
+    let results = match early {
+        Some(parsed) => vec![parsed],
+        None => vz::par::map(&docs, 2, |d| parse_one(d, from)),
+    };
     let mut reports = Vec::new();
     let mut infos = Vec::new();
     for (doc, result) in docs.iter().zip(results) {
@@ -458,6 +474,55 @@ fn read_reports(
 
 type Parsed = Result<(Option<Format>, Vec<Report>), Error>;
 
+/// Splits an input and, when it is one large report of a format its first
+/// key suggests, parses it at the same time on another core: the parse is
+/// kept (as the one parse of its only document) when the split finds that
+/// very document and detection agrees on the format, and thrown away
+/// otherwise, so the outcome is always what splitting first and parsing
+/// after gives. One 130 MB Trivy report: 0.98 -> 0.79 s.
+fn split_single<'a>(
+    text: &'a str,
+    name: &'a str,
+    from: Option<Format>,
+) -> (Result<Vec<Doc<'a>>, Error>, Option<Parsed>) {
+    split_single_from(text, name, from, input::PARALLEL_SPLIT_BYTES)
+}
+
+/// [`split_single`] for inputs of at least `min_bytes`.
+fn split_single_from<'a>(
+    text: &'a str,
+    name: &'a str,
+    from: Option<Format>,
+    min_bytes: usize,
+) -> (Result<Vec<Doc<'a>>, Error>, Option<Parsed>) {
+    let guess =
+        input::single_guess(text, name, min_bytes).filter(|(_, g)| from.is_none_or(|f| f == *g));
+    let Some((whole, guess)) = guess else {
+        return (input::split(text, name), None);
+    };
+    // The records are made on this thread, as without the head start: the
+    // memory a finished thread leaves is not reused as readily (peak
+    // memory 2.27 -> 2.49x the input when the parse ran on the other one).
+    let (split, parsed) = std::thread::scope(|scope| {
+        let splitting = scope.spawn(|| input::split(text, name));
+        let parsed = parse::parse(&whole, guess);
+        (splitting.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), parsed)
+    });
+    let agrees = match split.as_deref() {
+        Ok([doc]) => {
+            std::ptr::eq(doc.text, whole.text)
+                && (doc.line, doc.column) == (whole.line, whole.column)
+                && matches!(input::detect(doc), Ok(Detected::Report(f)) if f == guess)
+        }
+        _ => false,
+    };
+    let early = match parsed {
+        Ok(reports) if agrees => Some(Ok((Some(guess), reports))),
+        _ => None,
+    };
+    (split, early)
+}
+
 fn parse_one(doc: &Doc<'_>, from: Option<Format>) -> Parsed {
     let format = match from {
         // --from is for documents detection cannot tell; one that is
@@ -479,4 +544,75 @@ fn parse_one(doc: &Doc<'_>, from: Option<Format>) -> Parsed {
         },
     };
     Ok((Some(format), parse::parse(doc, format)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What splitting first and parsing after gives, for comparison.
+    fn in_turn(text: &str, from: Option<Format>) -> Result<Vec<Parsed>, String> {
+        let docs = input::split(text, "r.json").map_err(|e| e.to_string())?;
+        Ok(docs.iter().map(|d| parse_one(d, from)).collect())
+    }
+
+    fn show(p: &Parsed) -> String {
+        format!("{:?}", p.as_ref().map_err(ToString::to_string))
+    }
+
+    /// Every report is read as it would be without the head start (given
+    /// here to reports of any size), and the head start is kept only for a
+    /// document the split agrees on.
+    fn check(text: &str, from: Option<Format>) -> bool {
+        let (split, early) = split_single_from(text, "r.json", from, 0);
+        let expected = in_turn(text, from);
+        match (&split, &expected) {
+            (Ok(docs), Ok(parsed)) => assert_eq!(docs.len(), parsed.len()),
+            (Err(e), Err(x)) => assert_eq!(&e.to_string(), x),
+            _ => panic!("split {:?} but expected {:?}", split.is_ok(), expected.is_ok()),
+        }
+        let Some(early) = early else { return false };
+        let expected = expected.expect("a parse kept only for a document that splits");
+        assert_eq!(expected.len(), 1, "a parse kept for a stream of documents");
+        assert_eq!(show(&early), show(&expected[0]));
+        true
+    }
+
+    #[test]
+    fn a_report_parsed_while_it_is_split_is_read_as_in_turn() {
+        let texts = crate::testutil::corpus();
+        let kept = texts.iter().filter(|t| check(t, None)).count();
+        if vz::cores() > 1 && !texts.is_empty() {
+            // Every format's usual first key is guessed: most of the corpus.
+            assert!(kept * 2 > texts.len(), "{kept} of {}", texts.len());
+        }
+        for from in [Some(Format::Trivy), Some(Format::Sarif)] {
+            for t in &texts {
+                check(t, from);
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrong_guess_a_stream_or_a_broken_report_is_read_in_turn() {
+        // Trivy by its first key, SARIF by its shape.
+        let sarif = r#"{"SchemaVersion": 2, "version": "2.1.0", "runs": []}"#;
+        assert!(!check(sarif, None));
+        // Two reports on one line.
+        let two = r#"{"SchemaVersion": 2, "Results": []} {"SchemaVersion": 2, "Results": []}"#;
+        assert!(!check(two, None));
+        // Broken, and a report of no known format.
+        assert!(!check(r#"{"SchemaVersion": 2, "Results": [}"#, None));
+        assert!(!check(r#"{"SchemaVersion": 2, "Results": "no"}"#, None));
+        // Space before the report moves its start; a byte-order mark too
+        // (and one inside the space is no JSON).
+        let trivy = r#"{"SchemaVersion": 2, "ArtifactName": "a:1", "Results": []}"#;
+        assert!(!check(&format!("\n\n  \u{feff}{trivy}"), None));
+        let kept = check(&format!("\u{feff}\n {trivy}\n"), None);
+        assert_eq!(kept, vz::cores() > 1);
+        // Small reports are left to the split.
+        assert!(split_single(trivy, "r.json", None).1.is_none());
+        // --from another format than the guess: no head start.
+        assert!(!check(trivy, Some(Format::Grype)));
+    }
 }

@@ -45,3 +45,21 @@ pub fn shared(rel: &str) -> Option<String> {
         }
     }
 }
+
+/// The text of every file of the shared conformance corpus.
+pub fn corpus() -> Vec<String> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/scans");
+    let Some(dirs) = std::fs::read_dir(&root).ok() else {
+        return shared("FORMATS.md").map(|_| Vec::new()).unwrap_or_default();
+    };
+    let mut texts = Vec::new();
+    for dir in dirs.flatten().filter(|d| d.path().is_dir()) {
+        for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            if let Ok(text) = std::fs::read_to_string(file.path()) {
+                texts.push(text);
+            }
+        }
+    }
+    texts
+}
