@@ -173,7 +173,7 @@ fn split_part<'a>(
             None => return Ok(docs),
             Some(Ok(shape)) => {
                 let between = &part[after_last..stream.byte_offset()];
-                let text = between.trim_start_matches([' ', '\n', '\r', '\t']);
+                let text = between.trim_start_matches(JSON_SPACE);
                 let start = stream.byte_offset() - text.len();
                 let (line, column) = lines.line_col(part, start);
                 let line = lines_before + line;
@@ -231,12 +231,12 @@ fn split_parallel<'a>(text: &'a str, input: &'a str, parallel: usize) -> Option<
 }
 
 /// An input of at least `min_bytes` (on more than one core) that looks like
-/// one document, as the document the split
-/// will find, with the format its first key suggests: it can then be parsed
-/// on one core while the split checks it on another (a single large report
-/// has nothing else to run beside its split). Only a guess, so only a head
-/// start: the caller keeps the parse only when the split finds exactly this
-/// document and detection says the same format.
+/// one document: that document as the split will find it, and the format
+/// its first key suggests. It can then be parsed on one core while the
+/// split checks it on another (a single large report has nothing else to
+/// run beside its split). Only a guess, so only a head start: the caller
+/// keeps the parse only when the split finds exactly this document and
+/// detection says the same format.
 ///
 /// One document: no line but the first opens an object or list at its
 /// start, which every scanner's pretty-printed or one-line output meets and
@@ -246,7 +246,6 @@ pub fn single_guess<'a>(
     input: &'a str,
     min_bytes: usize,
 ) -> Option<(Doc<'a>, Format)> {
-    const JSON_SPACE: [char; 4] = [' ', '\n', '\r', '\t'];
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() < min_bytes || vz::cores() < 2 {
         return None;
@@ -283,10 +282,13 @@ pub fn single_guess<'a>(
 /// The first key of an object's members (`text` just after its `{`), when
 /// it is written without escapes.
 fn first_key(text: &str) -> Option<&str> {
-    let key = text.trim_start_matches([' ', '\n', '\r', '\t']).strip_prefix('"')?;
+    let key = text.trim_start_matches(JSON_SPACE).strip_prefix('"')?;
     let end = key.find(['"', '\\'])?;
     (key.as_bytes()[end] == b'"').then(|| &key[..end])
 }
+
+/// What JSON counts as white space.
+const JSON_SPACE: [char; 4] = [' ', '\n', '\r', '\t'];
 
 /// True for a key that is there, whatever its value (`null` included).
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -587,8 +589,6 @@ mod tests {
         assert!(split_parallel(&one, "s.json", 0).is_none());
         assert_eq!(docs(&one, 0).unwrap().len(), 1);
     }
-
-    /// Every document of the shared corpus (the malformed one excepted).
 
     #[test]
     fn the_split_sees_each_document_as_a_second_reading_does() {

@@ -46,7 +46,8 @@ pub fn shared(rel: &str) -> Option<String> {
     }
 }
 
-/// The text of every file of the shared conformance corpus.
+/// The text of every file of the shared conformance corpus (the malformed
+/// one included: it is read as text).
 pub fn corpus() -> Vec<String> {
     let root =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/scans");
