@@ -174,8 +174,13 @@ impl Document {
     pub fn typed<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
         let value =
             if path.is_empty() { Some(&self.value) } else { crate::path::get(&self.value, path) };
-        let value = value.cloned().unwrap_or(Value::Null);
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        // Read in place first; the copy, and tracking the path of every
+        // field, are paid only to explain an error.
+        let value = value.unwrap_or(&Value::Null);
+        if let Ok(typed) = T::deserialize(value) {
+            return Ok(typed);
+        }
+        serde_path_to_error::deserialize(value.clone()).map_err(|e| {
             let mut at_path = path.to_string();
             for segment in e.path().iter() {
                 at_path = match segment {
