@@ -62,7 +62,6 @@ const PARALLEL_READ_BYTES: u64 = 8 << 20;
 
 /// `std::fs::read`, on every core for a large regular file.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     let threads = crate::cores();
@@ -75,11 +74,25 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
             return Ok(bytes);
         }
     };
+    match read_parts(&file, len, threads)? {
+        Some(bytes) => Ok(bytes),
+        // The file changed size while it was read: read it again, whole.
+        None => std::fs::read(path),
+    }
+}
+
+/// The `len` bytes of `file`, a part on each of `threads` threads; `None`
+/// when the file does not hold exactly `len` bytes (any more).
+fn read_parts(
+    file: &std::fs::File,
+    len: usize,
+    threads: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
     // Zeroed memory fresh from the system is not written to until read into.
     let mut bytes = vec![0u8; len];
-    let part = len.div_ceil(threads);
+    let part = len.div_ceil(threads.max(1)).max(1);
     let read = std::thread::scope(|scope| {
-        let file = &file;
         let mut parts = bytes.chunks_mut(part).zip((0u64..).step_by(part));
         let first = parts.next();
         let others: Vec<_> =
@@ -91,11 +104,10 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
         }
         read
     });
-    // A file that changed size while it was read is read again, whole.
     match read {
-        Ok(()) if file.read_at(&mut [0u8], meta.len())? == 0 => Ok(bytes),
-        Ok(()) => std::fs::read(path),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => std::fs::read(path),
+        Ok(()) if file.read_at(&mut [0u8], len as u64)? == 0 => Ok(Some(bytes)),
+        Ok(()) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -662,6 +674,39 @@ mod tests {
         let read = Input::Path(path.clone()).read_text();
         let _ = std::fs::remove_file(&path);
         assert!(read.unwrap() == text, "the text read differs from the file");
+    }
+
+    #[test]
+    fn a_file_that_changes_size_while_it_is_read_is_not_taken_in_parts() {
+        let path = std::env::temp_dir().join(format!("vz-input-parts-{}.txt", std::process::id()));
+        let text: Vec<u8> = (0..10_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        std::fs::write(&path, &text).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let whole = read_parts(&file, text.len(), 3).unwrap();
+        // As if it had grown or shrunk since its size was read.
+        let grown = read_parts(&file, text.len() - 7, 3).unwrap();
+        let shrunk = read_parts(&file, text.len() + 7, 3).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(whole.as_deref() == Some(&text[..]), "read in parts differs from the file");
+        assert!(grown.is_none() && shrunk.is_none());
+    }
+
+    #[test]
+    fn a_pipe_named_as_a_file_is_read_to_its_end() {
+        // `vz-comply <(kubectl get deploy -o yaml)`: no size to go by.
+        let path = std::env::temp_dir().join(format!("vz-input-fifo-{}", std::process::id()));
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils) is needed");
+        let text = "kind: Pod\nmetadata: {name: a}\n".repeat(5_000);
+        let writer = {
+            let (path, text) = (path.clone(), text.clone());
+            std::thread::spawn(move || std::fs::write(path, text))
+        };
+        let read = Input::Path(path.clone()).read_text();
+        let wrote = writer.join().unwrap();
+        let _ = std::fs::remove_file(&path);
+        wrote.unwrap();
+        assert!(read.unwrap() == text, "the text read differs from what was written");
     }
 
     #[test]
