@@ -474,9 +474,14 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err(Error::usage("standard input (`-`) can be read only once"));
     }
-    // Each input is read and parsed on one of the cores; a large YAML
-    // stream is also cut into parts parsed side by side.
-    let parsed = crate::par::map(inputs, 2, |input| {
+    // Each input is read and parsed on one of the cores, the largest first
+    // (standard input counts as large); a large YAML stream is also cut into
+    // parts parsed side by side.
+    let size = |input: &Input| match input {
+        Input::Stdin => u64::MAX,
+        Input::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+    };
+    let parsed = crate::par::map_heaviest_first(inputs, 2, size, |input| {
         parse_documents(&input.read_text()?, &input.name(), locate)
     });
     // The first problem in input order, as reading them one by one would meet it.
