@@ -123,9 +123,17 @@ pub fn evaluate(
         .zip(annotated)
         .map(|(o, own)| (o, own, input_rank.get(o.doc.at.input.as_str()).copied().unwrap_or(0)))
         .collect();
-    let each = vz::par::map(&pairs, PARALLEL_OBJECTS, |&(object, own, input)| {
-        evaluate_object(catalog, object, ctx, waivers, own, today, input)
-    });
+    // The costliest first, so no core is left alone with one at the end:
+    // configuration documents (each walked by every app rule, the first
+    // also compiling their schemas), then by size (the values located in
+    // them).
+    let cost = |&(object, _, _): &(&Object, &Vec<Waiver>, u32)| {
+        (u64::from(object.config) << 32) | object.doc.map.values.len() as u64
+    };
+    let each =
+        vz::par::map_heaviest_first(&pairs, PARALLEL_OBJECTS, cost, |&(object, own, input)| {
+            evaluate_object(catalog, object, ctx, waivers, own, today, input)
+        });
     let mut used = vec![false; waivers.len()];
     let mut skipped: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut audit = WaiverAudit::default();
