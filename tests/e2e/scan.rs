@@ -409,7 +409,7 @@ fn bad_input_is_an_error_naming_the_input_and_nothing_else() {
         // Deep nesting is skipped without recursion (no stack to overflow) and is no report.
         (deep.into_bytes(), "IN:1:1: not a report vz-scan-merge knows: an array without the keys of Trivy, Grype, Snyk, SARIF 2.1.0, OSV-Scanner or npm audit JSON (name the format with --from if it is one of them)".into()),
         (deep_object.into_bytes(), "IN:1:1: not a report vz-scan-merge knows: an object without the keys of Trivy, Grype, Snyk, SARIF 2.1.0, OSV-Scanner or npm audit JSON (name the format with --from if it is one of them)".into()),
-        (b"\xff\xfe{}".to_vec(), "IN:1: not UTF-8 text (invalid byte at offset 0)".into()),
+        (b"\xff\xfe{}".to_vec(), "IN:1:1: not UTF-8 text (invalid byte at offset 0)".into()),
     ];
     for (text, want) in cases {
         let (code, out, err) = on_text(&text, &[]);

@@ -23,8 +23,7 @@ where
     // Small batches balance the load; a batch per item would make the
     // counter the bottleneck for tens of thousands of small items.
     let batch = (items.len() / (threads * 16)).max(1);
-    let order: Vec<usize> = (0..items.len()).collect();
-    run(items, &order, batch, threads, &f)
+    run(items, None, batch, threads, &f)
 }
 
 /// [`map`] for items of uneven cost known beforehand (`weight`, such as a
@@ -44,7 +43,7 @@ where
         return items.iter().map(f).collect();
     }
     let order = heaviest_first(&items.iter().map(weight).collect::<Vec<u64>>());
-    run(items, &order, 1, threads, &f)
+    run(items, Some(&order), 1, threads, &f)
 }
 
 /// Indexes of `weights`, heaviest first; equal weights in input order.
@@ -55,28 +54,31 @@ fn heaviest_first(weights: &[u64]) -> Vec<usize> {
 }
 
 /// `f` on every item, on `threads` threads (the calling thread one of
-/// them) taking `batch` items at a time in `order`; the results in input
-/// order.
-fn run<T, R, F>(items: &[T], order: &[usize], batch: usize, threads: usize, f: &F) -> Vec<R>
+/// them) taking `batch` items at a time in `order` (input order when
+/// `None`); the results in input order.
+fn run<T, R, F>(items: &[T], order: Option<&[usize]>, batch: usize, threads: usize, f: &F) -> Vec<R>
 where
     T: Sync,
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
     let next = AtomicUsize::new(0);
+    let index = |k: usize| order.map_or(k, |o| o[k]);
     let work = || {
         let mut done = Vec::new();
         loop {
             let start = next.fetch_add(batch, Ordering::Relaxed);
-            if start >= order.len() {
+            if start >= items.len() {
                 return done;
             }
-            let end = (start + batch).min(order.len());
-            done.extend(order[start..end].iter().map(|&i| (i, f(&items[i]))));
+            let end = (start + batch).min(items.len());
+            let results: Vec<(usize, R)> =
+                (start..end).map(index).map(|i| (i, f(&items[i]))).collect();
+            done.push((start, results));
         }
     };
     // The calling thread is one of the workers: one thread fewer to start.
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+    let mut batches: Vec<(usize, Vec<(usize, R)>)> = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
         let mut done = work();
         for h in helpers {
@@ -84,7 +86,13 @@ where
         }
         done
     });
-    done.sort_unstable_by_key(|(i, _)| *i);
+    // In input order: batches by their start, or (another order) each item
+    // by its index.
+    batches.sort_unstable_by_key(|(start, _)| *start);
+    let mut done: Vec<(usize, R)> = batches.into_iter().flat_map(|(_, b)| b).collect();
+    if order.is_some() {
+        done.sort_unstable_by_key(|(i, _)| *i);
+    }
     done.into_iter().map(|(_, r)| r).collect()
 }
 
