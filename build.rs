@@ -1,0 +1,17 @@
+//! Links the tools (this package's binaries, not the test binaries) as
+//! position-dependent executables on Linux, as Go links kubectl and helm.
+//!
+//! A position-independent executable is loaded at a random address, so the
+//! dynamic loader rewrites every pointer in its read-only data at each
+//! start: ~390 KB, ~95 pages copied on write, a third of a small run's page
+//! faults. At a fixed address the pointers are written by the linker once.
+//! `vz-render production` on the bundled example starts and renders 1.13x
+//! faster (272 -> 183 page faults). The shared libraries, the stack and the
+//! heap are still placed at random; the tools are safe Rust
+//! (`unsafe_code = "forbid"`), which does not lean on address randomisation.
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo::rustc-link-arg-bins=-no-pie");
+    }
+}
