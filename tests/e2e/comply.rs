@@ -24,8 +24,9 @@ fn manifests() -> PathBuf {
     require(&dir, "../shared/fixtures/manifests (the shared fixtures)")
 }
 
-/// "STATUS RULE OBJECT" lines for every result that is not passed or
-/// not applicable, with each violation's path and message.
+/// "STATUS RULE OBJECT INPUT:LINE" lines for every result that is not
+/// passed or not applicable, with each violation's line, column, path and
+/// message.
 fn problems(report: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for r in report["results"].as_array().expect("results") {
@@ -47,10 +48,17 @@ fn problems(report: &Value) -> Vec<String> {
                 o["name"].as_str().unwrap_or_default()
             ),
         };
-        out.push(format!("{status} {} {object}", r["rule"].as_str().unwrap_or_default()));
+        out.push(format!(
+            "{status} {} {object} {}:{}",
+            r["rule"].as_str().unwrap_or_default(),
+            r["input"].as_str().unwrap_or_default(),
+            r["line"]
+        ));
         for v in r["violations"].as_array().into_iter().flatten() {
             out.push(format!(
-                "    {}: {}",
+                "    {}:{} {}: {}",
+                v["line"],
+                v["column"],
                 v["path"].as_str().unwrap_or_default(),
                 v["message"].as_str().unwrap_or_default()
             ));
@@ -181,7 +189,7 @@ fn cronjob_templates_crds_and_malformed_specs() {
     assert_eq!(code, Some(1));
     let listing = problems(&json(&out));
     assert!(
-        listing.contains(&"    spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsNonRoot: container \"hello\" may run as root: neither runAsNonRoot nor a non-zero runAsUser is set".to_string()),
+        listing.contains(&"    12:13 spec.jobTemplate.spec.template.spec.containers[0].securityContext.runAsNonRoot: container \"hello\" may run as root: neither runAsNonRoot nor a non-zero runAsUser is set".to_string()),
         "{listing:#?}"
     );
     // containers: not a list → an error result, not a crash.
@@ -239,10 +247,10 @@ fn annotation_waivers_apply_until_they_expire() {
     assert_eq!(
         problems(&report),
         [
-            "failed VZ-K8S-025 Pod/shop/web",
-            "    : no NetworkPolicy in namespace shop in the input, so its pods accept traffic from anywhere",
-            "waived VZ-K8S-002 Pod/shop/web",
-            "    spec.containers[0].securityContext.readOnlyRootFilesystem: container \"app\" has a writable root filesystem",
+            "failed VZ-K8S-025 Pod/shop/web pod.yaml:1",
+            "    1:1 : no NetworkPolicy in namespace shop in the input, so its pods accept traffic from anywhere",
+            "waived VZ-K8S-002 Pod/shop/web pod.yaml:1",
+            "    17:9 spec.containers[0].securityContext.readOnlyRootFilesystem: container \"app\" has a writable root filesystem",
         ]
     );
     assert_eq!(code, Some(1), "{err}");
@@ -525,6 +533,25 @@ fn every_format_tells_the_same_story() {
         results.iter().filter(|r| r["level"] == l && r.get("suppressions").is_none()).count()
     };
     assert_eq!((level("error"), level("warning")), (failed + error, warning));
+    // Each problem stands where SARIF puts it: the first violation's line
+    // and column, or the object's first line.
+    let spot = |r: &Value| {
+        let at = &r["locations"][0]["physicalLocation"];
+        (at["artifactLocation"]["uri"].clone(), at["region"]["startLine"].clone())
+    };
+    let in_sarif: Vec<_> = results.iter().map(spot).collect();
+    let in_json: Vec<_> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| !matches!(r["status"].as_str(), Some("passed" | "not-applicable")))
+        .map(|r| {
+            let line = r["violations"][0].get("line").unwrap_or(&r["line"]);
+            (r["input"].clone(), line.clone())
+        })
+        .collect();
+    assert_eq!(in_json, in_sarif);
+    assert!(in_json.iter().all(|(input, line)| input == file && line.as_u64() > Some(0)));
     let junit = run("junit").1;
     let attr = |name: &str| -> usize {
         let start = junit.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;

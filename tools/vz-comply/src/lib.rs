@@ -163,7 +163,7 @@ impl Tool for Args {
 pub enum OutputFormat {
     /// Problems by object, coverage and a summary, for a terminal
     Table,
-    /// Everything, including passed results (the canonical form)
+    /// Everything, passed results included, each with its input and line (the canonical form)
     Json,
     /// SARIF 2.1.0 (GitHub code scanning)
     Sarif,

@@ -178,8 +178,9 @@ impl ObjectRef {
     }
 }
 
-/// One thing wrong with an object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One thing wrong with an object. In JSON: `path`, `message`, and the
+/// `line` and `column` of `at` when known (its input is the result's).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     /// The path to the offending value (or where the missing one belongs),
     /// `spec.template.spec.containers[0].securityContext.runAsNonRoot`.
@@ -187,8 +188,28 @@ pub struct Violation {
     /// What is wrong, naming the container when there is one.
     pub message: String,
     /// Where in the input (the object's start when the value is missing).
-    #[serde(skip)]
     pub at: Location,
+}
+
+impl Serialize for Violation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let known = |n: usize| n > 0;
+        let mut v = s.serialize_struct("Violation", 4)?;
+        v.serialize_field("path", &self.path)?;
+        v.serialize_field("message", &self.message)?;
+        if known(self.at.line) {
+            v.serialize_field("line", &self.at.line)?;
+        } else {
+            v.skip_field("line")?;
+        }
+        if known(self.at.line) && known(self.at.column) {
+            v.serialize_field("column", &self.at.column)?;
+        } else {
+            v.skip_field("column")?;
+        }
+        v.end()
+    }
 }
 
 /// A waiver as a result names it (and, with its rule and selector, as the
@@ -208,8 +229,10 @@ pub struct AppliedWaiver {
     pub source: String,
 }
 
-/// One rule evaluated on one object.
-#[derive(Clone, Debug, Serialize)]
+/// One rule evaluated on one object. In JSON: `rule`, `object`, the
+/// object's `input` and first `line` (when known), `status`, then
+/// `violations`, `note` and `waiver` when there are any.
+#[derive(Clone, Debug)]
 pub struct Evaluation {
     /// The rule's id.
     pub rule: String,
@@ -218,21 +241,46 @@ pub struct Evaluation {
     /// The outcome.
     pub status: Status,
     /// What is wrong (empty when passed or not applicable).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<Violation>,
     /// Why not applicable, or why the rule could not be evaluated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The waiver that accepted the violations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub waiver: Option<AppliedWaiver>,
     /// The input the object came from and its first line.
-    #[serde(skip)]
     pub at: Location,
     /// Its place among results of the same status: the rule's in id order
     /// and its input's in name order (then the line of `at` decides).
-    #[serde(skip)]
     pub rank: (u32, u32),
+}
+
+impl Serialize for Evaluation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut e = s.serialize_struct("Evaluation", 8)?;
+        e.serialize_field("rule", &self.rule)?;
+        e.serialize_field("object", &self.object)?;
+        e.serialize_field("input", &self.at.input)?;
+        if self.at.line > 0 {
+            e.serialize_field("line", &self.at.line)?;
+        } else {
+            e.skip_field("line")?;
+        }
+        e.serialize_field("status", &self.status)?;
+        if self.violations.is_empty() {
+            e.skip_field("violations")?;
+        } else {
+            e.serialize_field("violations", &self.violations)?;
+        }
+        match &self.note {
+            Some(note) => e.serialize_field("note", note)?,
+            None => e.skip_field("note")?,
+        }
+        match &self.waiver {
+            Some(waiver) => e.serialize_field("waiver", waiver)?,
+            None => e.skip_field("waiver")?,
+        }
+        e.end()
+    }
 }
 
 impl Evaluation {
