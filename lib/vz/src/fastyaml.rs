@@ -586,7 +586,7 @@ impl<'a> Reader<'a> {
             }
             if escaped {
                 // An escaped line break adds nothing; empty lines are kept.
-                out.extend(std::iter::repeat_n('\n', empty));
+                newlines(&mut out, empty);
             } else {
                 fold(&mut out, empty);
             }
@@ -734,7 +734,13 @@ impl<'a> Reader<'a> {
             return None;
         }
         let text = self.text;
-        let mut out = String::new();
+        // The scalar ends before the first line that is not more indented
+        // than its parent: its content is at most the text up to that line
+        // (a large scalar, a dashboard in a ConfigMap, is then never copied
+        // again as it grows).
+        let bound =
+            self.lines[self.i..].iter().find(|l| l.indent <= parent).map_or(text.len(), |l| l.next);
+        let mut out = String::with_capacity(bound.saturating_sub(line.next));
         // The content's indentation, from its first non-blank line.
         let mut indent: Option<usize> = None;
         let (mut leading, mut leading_max, mut blanks) = (0, 0, 0);
@@ -778,7 +784,7 @@ impl<'a> Reader<'a> {
                     }
                     indent = Some(spaces);
                     at = Some((no, spaces + 1));
-                    out.extend(std::iter::repeat_n('\n', leading));
+                    newlines(&mut out, leading);
                     spaces
                 }
                 Some(n) if spaces < n => break,
@@ -789,8 +795,7 @@ impl<'a> Reader<'a> {
                     if folded && blanks == 0 {
                         out.push(' ');
                     } else {
-                        let breaks = if folded { blanks } else { blanks + 1 };
-                        out.extend(std::iter::repeat_n('\n', breaks));
+                        newlines(&mut out, if folded { blanks } else { blanks + 1 });
                     }
                     blanks = 0;
                     n
@@ -807,12 +812,19 @@ impl<'a> Reader<'a> {
             (Some(_), Chomp::Keep) => blanks + 1,
             (None, Chomp::Keep) => blanks,
         };
-        out.extend(std::iter::repeat_n('\n', breaks));
+        newlines(&mut out, breaks);
         while self.lines.get(self.i).is_some_and(|l| l.no <= last) {
             self.i += 1;
         }
         self.value_at(at);
         Some(Value::String(out))
+    }
+}
+
+/// Appends `n` line feeds (`extend` with `repeat_n` goes through `char`s).
+fn newlines(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push('\n');
     }
 }
 
@@ -839,7 +851,7 @@ fn fold(out: &mut String, empty: usize) {
     if empty == 0 {
         out.push(' ');
     } else {
-        out.extend(std::iter::repeat_n('\n', empty));
+        newlines(out, empty);
     }
 }
 
