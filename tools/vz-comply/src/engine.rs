@@ -41,10 +41,19 @@ impl Rule {
         }
     }
 
-    fn evaluate(&self, ctx: &Context<'_>, object: &Object) -> Option<Verdict> {
+    /// The verdict on `object`, `None` when the rule does not apply;
+    /// `settings` holds the object's settings once an app rule walked them.
+    fn evaluate<'a>(
+        &self,
+        ctx: &Context<'_>,
+        object: &'a Object,
+        settings: &std::cell::OnceCell<app::Settings<'a>>,
+    ) -> Option<Verdict> {
         match self {
             Rule::K8s(r) => r.check(ctx, object),
-            Rule::App(r) => object.config.then(|| r.check(object)),
+            Rule::App(r) => object.config.then(|| {
+                r.check_settings(object, settings.get_or_init(|| app::Settings::of(object.value())))
+            }),
             Rule::Custom(r) => r.applies(object).then(|| r.check(object, ctx.locators)),
         }
     }
@@ -190,8 +199,9 @@ fn evaluate_object(
     let mut used = Vec::new();
     let mut own_used = vec![false; own.len()];
     let reference = object.reference();
+    let settings = std::cell::OnceCell::new();
     for (rule_rank, rule) in (0..).zip(&catalog.rules) {
-        let Some(verdict) = rule.evaluate(ctx, object) else { continue };
+        let Some(verdict) = rule.evaluate(ctx, object, &settings) else { continue };
         let info = rule.info();
         let mut result = result(info, &reference, object, verdict);
         result.rank = (rule_rank, input_rank);
