@@ -194,16 +194,15 @@ pub struct Violation {
 impl Serialize for Violation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let known = |n: usize| n > 0;
         let mut v = s.serialize_struct("Violation", 4)?;
         v.serialize_field("path", &self.path)?;
         v.serialize_field("message", &self.message)?;
-        if known(self.at.line) {
+        if self.at.line > 0 {
             v.serialize_field("line", &self.at.line)?;
         } else {
             v.skip_field("line")?;
         }
-        if known(self.at.line) && known(self.at.column) {
+        if self.at.line > 0 && self.at.column > 0 {
             v.serialize_field("column", &self.at.column)?;
         } else {
             v.skip_field("column")?;
