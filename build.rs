@@ -9,9 +9,16 @@
 //! faster (272 -> 183 page faults). The shared libraries, the stack and the
 //! heap are still placed at random; the tools are safe Rust
 //! (`unsafe_code = "forbid"`), which does not lean on address randomisation.
+//!
+//! Not for a static C runtime (`+crt-static`, as musl builds are): rustc
+//! links those as static PIEs, whose start-up code relocates itself and
+//! crashes in an executable linked with `-no-pie`.
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    let static_crt = features.split(',').any(|f| f == "crt-static");
+    if linux && !static_crt {
         println!("cargo::rustc-link-arg-bins=-no-pie");
     }
 }
