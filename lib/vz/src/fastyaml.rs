@@ -735,11 +735,11 @@ impl<'a> Reader<'a> {
         }
         let text = self.text;
         // The scalar ends before the first line that is not more indented
-        // than its parent: its content is at most the text up to that line
-        // (a large scalar, a dashboard in a ConfigMap, is then never copied
-        // again as it grows).
-        let bound =
-            self.lines[self.i..].iter().find(|l| l.indent <= parent).map_or(text.len(), |l| l.next);
+        // than its parent, or with its document: its content is at most the
+        // text up to there (a large scalar, a dashboard in a ConfigMap, is
+        // then never copied again as it grows).
+        let rest = &self.lines[self.i..];
+        let bound = rest.iter().find(|l| l.indent <= parent).or(rest.last()).map_or(0, |l| l.next);
         let mut out = String::with_capacity(bound.saturating_sub(line.next));
         // The content's indentation, from its first non-blank line.
         let mut indent: Option<usize> = None;
@@ -1458,6 +1458,24 @@ mod tests {
         same("a:\n  - x\n...\n---\nb: 1\n... # end\n");
         same("a : 1\n\"b\"  : 2\nc   :\n- d : [x]\n");
         same("- jsonPath: .spec.trustDomain\n- .x\n- infinite\n");
+    }
+
+    /// A block scalar reserves room for itself, not for the documents after
+    /// it (a stream of ConfigMaps whose data comes last).
+    #[test]
+    fn a_block_scalar_reserves_no_more_than_its_document() {
+        let later = "---\nb: 1\n".repeat(10_000);
+        for (text, at, expected) in [
+            (format!("a: |\n  x\n  y\n{later}"), "/a", "x\ny\n"),
+            (format!("a:\n  k: |\n    x\n  j: 1\n{later}"), "/a/k", "x\n"),
+        ] {
+            let docs = read(&text, false).expect("in the subset");
+            let Some(Value::String(s)) = docs[0].value.pointer(at) else {
+                panic!("no string at {at} in {:?}", docs[0].value)
+            };
+            assert_eq!(s, expected);
+            assert!(s.capacity() < 64, "{} bytes reserved for {s:?}", s.capacity());
+        }
     }
 
     #[test]
