@@ -75,3 +75,16 @@ fn the_readme_example_is_true() {
     assert_eq!(out, shown);
     vz_render().current_dir(dir.path()).arg("prod").assert().success();
 }
+
+/// build.rs links the tools as position-dependent executables on Linux
+/// (ELF type EXEC, not DYN): the loader then rewrites no pointers at start.
+#[test]
+#[cfg(all(target_os = "linux", not(target_feature = "crt-static")))]
+fn the_tools_are_position_dependent_executables() {
+    const ET_EXEC: u16 = 2;
+    for (name, bin) in TOOLS {
+        let elf = std::fs::read(bin).unwrap_or_default();
+        let kind = elf.get(16..18).map(|b| u16::from_le_bytes([b[0], b[1]]));
+        assert_eq!(kind, Some(ET_EXEC), "{name} is not linked with -no-pie (ELF type {kind:?})");
+    }
+}

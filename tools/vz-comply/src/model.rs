@@ -288,3 +288,44 @@ impl Evaluation {
         self.violations.first().map_or(&self.at, |v| &v.at)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// In JSON, a result names its input, and the line and column appear
+    /// only when known.
+    #[test]
+    fn results_carry_their_place_when_known() {
+        let violation = |at: Location| Violation { path: "spec".into(), message: "m".into(), at };
+        let result = |at: Location, violations| Evaluation {
+            rule: "VZ-K8S-001".into(),
+            object: ObjectRef { kind: "Pod".into(), name: "p".into(), namespace: String::new() },
+            status: Status::Failed,
+            violations,
+            note: None,
+            waiver: None,
+            at,
+            rank: (0, 0),
+        };
+        let known = result(
+            Location::at("a.yaml", 3, 1),
+            vec![violation(Location::at("a.yaml", 7, 5)), violation(Location::at("a.yaml", 9, 0))],
+        );
+        assert_eq!(
+            serde_json::to_value(&known).unwrap_or_default(),
+            serde_json::json!({"rule": "VZ-K8S-001", "object": {"kind": "Pod", "name": "p"},
+                "input": "a.yaml", "line": 3, "status": "failed", "violations": [
+                    {"path": "spec", "message": "m", "line": 7, "column": 5},
+                    {"path": "spec", "message": "m", "line": 9}]})
+        );
+        let unknown =
+            result(Location::input("<stdin>"), vec![violation(Location::input("<stdin>"))]);
+        assert_eq!(
+            serde_json::to_value(&unknown).unwrap_or_default(),
+            serde_json::json!({"rule": "VZ-K8S-001", "object": {"kind": "Pod", "name": "p"},
+                "input": "<stdin>", "status": "failed",
+                "violations": [{"path": "spec", "message": "m"}]})
+        );
+    }
+}

@@ -264,13 +264,45 @@ struct Setting<'a> {
 }
 
 impl<'a> Settings<'a> {
-    /// The settings of `root`.
+    /// The settings of `root`; none when it is not a mapping (not a
+    /// configuration the rules read).
     pub fn of(root: &'a Value) -> Self {
-        let mut all = Vec::new();
-        walk(root, "", &mut Vec::new(), &mut |path, segments, value| {
-            all.push(Setting { path: path.to_string(), segments: segments.to_vec(), value });
-        });
-        Settings(all)
+        let mut settings = Settings(Vec::new());
+        if root.is_object() {
+            settings.walk(root, "", &mut Vec::new());
+        }
+        settings
+    }
+
+    /// Records every keyed value under `value` that is not a mapping;
+    /// `segments` lead from the root to `value` (a flat key `a.b` gives two).
+    fn walk(&mut self, value: &'a Value, path: &str, segments: &mut Vec<Segment>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let p = vz::path::key(path, k);
+                    let before = segments.len();
+                    segments.extend(k.split('.').map(|s| Some((s.to_string(), normalize(s)))));
+                    if !v.is_object() {
+                        self.0.push(Setting {
+                            path: p.clone(),
+                            segments: segments.clone(),
+                            value: v,
+                        });
+                    }
+                    self.walk(v, &p, segments);
+                    segments.truncate(before);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    segments.push(None);
+                    self.walk(v, &vz::path::index(path, i), segments);
+                    segments.pop();
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -282,39 +314,6 @@ fn ends_with(segments: &[Segment], suffix: &[String]) -> bool {
             .iter()
             .zip(suffix)
             .all(|(s, c)| s.as_ref().is_some_and(|(_, compared)| compared == c))
-}
-
-/// Calls `visit(path, segments, value)` for every keyed value that is not a
-/// mapping; `segments` lead from the root to the value (a flat key `a.b`
-/// gives two).
-fn walk<'a>(
-    value: &'a Value,
-    path: &str,
-    segments: &mut Vec<Segment>,
-    visit: &mut dyn FnMut(&str, &[Segment], &'a Value),
-) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let p = vz::path::key(path, k);
-                let before = segments.len();
-                segments.extend(k.split('.').map(|s| Some((s.to_string(), normalize(s)))));
-                if !v.is_object() {
-                    visit(&p, segments, v);
-                }
-                walk(v, &p, segments, visit);
-                segments.truncate(before);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                segments.push(None);
-                walk(v, &vz::path::index(path, i), segments, visit);
-                segments.pop();
-            }
-        }
-        _ => {}
-    }
 }
 
 /// A found value as messages show it: compact JSON, shortened.
