@@ -313,24 +313,35 @@ pub fn apply(
 ) -> Applied {
     let mut matched = vec![0usize; entries.len()];
     let mut out = Applied::default();
-    for f in findings {
-        let mut by = None;
-        for (i, e) in entries.iter().enumerate() {
-            if e.matches(&f) {
-                matched[i] += 1;
-                if by.is_none() && !e.expired(today) {
-                    by = Some(e.suppression());
+    // The hidden findings are taken out of the list in place: the kept
+    // ones are most of a large report, and a second list of them would
+    // double the findings' memory.
+    let mut kept = findings;
+    let mut why = Vec::new();
+    let hidden: Vec<Finding> = kept
+        .extract_if(.., |f| {
+            let mut by = None;
+            for (i, e) in entries.iter().enumerate() {
+                if e.matches(f) {
+                    matched[i] += 1;
+                    if by.is_none() && !e.expired(today) {
+                        by = Some(e.suppression());
+                    }
                 }
             }
-        }
-        if by.is_none() {
-            by = vex_suppression(vex, &f);
-        }
-        match by {
-            Some(s) => out.hidden.push((f, s)),
-            None => out.kept.push(f),
-        }
-    }
+            match by.or_else(|| vex_suppression(vex, f)) {
+                Some(s) => {
+                    why.push(s);
+                    true
+                }
+                None => false,
+            }
+        })
+        .collect();
+    // `extract_if` asks about each finding once, in order, and yields the
+    // ones taken in that order.
+    out.hidden = hidden.into_iter().zip(why).collect();
+    out.kept = kept;
     for (e, n) in entries.iter().zip(matched) {
         if e.expired(today) {
             out.expired.push(e.report(n));

@@ -9,9 +9,10 @@
 //! (`Results[0].Vulnerabilities[3]`).
 
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
+use std::marker::PhantomData;
 use vz::Error;
 use vz::error::Location;
 
@@ -87,24 +88,33 @@ impl<'a> Doc<'a> {
     /// or a missing required field, is an error naming the input, the line
     /// and column, and the path of the field.
     pub fn typed<T: Deserialize<'a>>(&self) -> Result<T, Error> {
+        self.typed_seed(PhantomData::<T>)
+    }
+
+    /// [`Doc::typed`] through a seed (state the reading starts from).
+    pub fn typed_seed<S: DeserializeSeed<'a> + Clone>(&self, seed: S) -> Result<S::Value, Error> {
         // The fast path first; tracking the path of every field costs a
         // third of the time, so it is paid only to explain an error.
         // serde_json's recursion limit (128 levels) stays on: nothing that
         // deep is a report, and it keeps the stack safe.
-        if let Ok(value) = serde_json::from_str(self.text) {
+        let mut de = serde_json::Deserializer::from_str(self.text);
+        if let Ok(value) = seed.clone().deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
             return Ok(value);
         }
         let mut de = serde_json::Deserializer::from_str(self.text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let at = self.locate(inner.line(), inner.column());
-            let message = vz::input::json_message(&inner);
-            if path == "." || path.is_empty() {
-                Error::Parse { at, message }
-            } else {
-                Error::Invalid { at, path, message, suggestion: None }
-            }
+        let mut track = serde_path_to_error::Track::new();
+        let tracked = serde_path_to_error::Deserializer::new(&mut de, &mut track);
+        let inner = match seed.deserialize(tracked).and_then(|v| de.end().map(|()| v)) {
+            Ok(value) => return Ok(value),
+            Err(inner) => inner,
+        };
+        let path = track.path().to_string();
+        let at = self.locate(inner.line(), inner.column());
+        let message = vz::input::json_message(&inner);
+        Err(if path == "." || path.is_empty() {
+            Error::Parse { at, message }
+        } else {
+            Error::Invalid { at, path, message, suggestion: None }
         })
     }
 
