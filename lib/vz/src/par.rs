@@ -26,6 +26,41 @@ where
     run(items, None, batch, threads, &f)
 }
 
+/// [`map`] for items taken by value (`f` owns each one), in contiguous
+/// parts, one per core: for items of about even cost. (Batches taken in
+/// turn, as `map` does, measured 25 MB more peak memory merging 54,000
+/// findings.)
+pub fn map_owned<T, R, F>(mut items: Vec<T>, min_items: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    let threads = crate::cores().min(items.len());
+    if threads < 2 || items.len() < min_items.max(2) {
+        return items.into_iter().map(f).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let mut parts = Vec::with_capacity(threads);
+    while items.len() > per {
+        parts.push(items.split_off(items.len() - per));
+    }
+    // The first part stays on the calling thread.
+    let f = &f;
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = parts
+            .into_iter()
+            .rev()
+            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut done: Vec<R> = items.into_iter().map(f).collect();
+        for h in helpers {
+            done.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        done
+    })
+}
+
 /// [`map`] for items of uneven cost known beforehand (`weight`, such as a
 /// file's size): the heaviest are started first, one at a time, so that one
 /// large item taken last does not leave the other cores idle while it runs
@@ -133,6 +168,15 @@ mod tests {
             assert_eq!(*first.lock().unwrap(), Some(5));
         }
         assert!(map_heaviest_first(&[] as &[u64], 1, |n| *n, |n| *n).is_empty());
+    }
+
+    #[test]
+    fn owned_items_come_back_in_input_order() {
+        for n in [0, 1, 2, 3, 7, 10_001] {
+            let items: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            let lengths = map_owned(items.clone(), 1, |s| s.len());
+            assert_eq!(lengths, items.iter().map(String::len).collect::<Vec<_>>(), "{n}");
+        }
     }
 
     #[test]

@@ -544,7 +544,7 @@ mod tests {
             urls: Vec::new(),
         };
         merge(
-            &[Report { scanner: Scanner::Trivy, version: None, findings: vec![raw] }],
+            vec![Report { scanner: Scanner::Trivy, version: None, findings: vec![raw] }],
             &Policy::Max,
         )
         .remove(0)

@@ -234,8 +234,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     };
 
     let (reports, infos) = read_reports(&inputs, args.from, args.keep_going, ctx)?;
-    let findings = merge::merge(&reports, &args.severity);
-    drop(reports); // the findings own what they need: peak memory stays near the input's size
+    let findings = merge::merge(reports, &args.severity);
     let today = ctx.now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let applied = ignore::apply(findings, &entries, &vex, today);
     for e in &applied.expired {
@@ -297,14 +296,19 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
         None => vz::output::emit_json(&merged)?,
         Some(text) => vz::output::emit(text.as_bytes())?,
     }
-    if let Some(level) = merged.gate.fail_on
-        && !merged.gate.passed
+    let gate = merged.gate.clone();
+    // The process ends next, and the system takes its memory back at once:
+    // freeing the findings one allocation at a time would only delay the
+    // exit (60 ms for a report of 54,000 findings).
+    std::mem::forget(merged);
+    if let Some(level) = gate.fail_on
+        && !gate.passed
     {
         ctx.note(&format!(
             "gate failed: {} finding{} at or above {level}{}",
-            merged.gate.failing,
-            if merged.gate.failing == 1 { "" } else { "s" },
-            gate_scope(&merged.gate)
+            gate.failing,
+            if gate.failing == 1 { "" } else { "s" },
+            gate_scope(&gate)
         ));
         return Ok(Outcome::Fail);
     }

@@ -12,11 +12,13 @@
 //! depend on the order of inputs or records.
 
 use crate::model::{
-    Cvss, Ecosystem, Raw, Report, Scanner, Severity, TargetKind, id_order, normalize_id,
+    Cvss, Ecosystem, Raw, Report, Scanner, Severity, TargetKind, id_order, normalize_owned_id,
+    purl_without_version,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::mem::take;
 
 /// One merged finding.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -245,43 +247,67 @@ impl Finding {
     }
 }
 
-/// Merges the findings of every report.
-pub fn merge(reports: &[Report], policy: &Policy) -> Vec<Finding> {
-    let raws: Vec<(&Scanner, &Raw)> =
-        reports.iter().flat_map(|r| r.findings.iter().map(move |f| (&r.scanner, f))).collect();
-    // Group by (target, package); union-find over ids inside each group.
-    let mut groups: HashMap<(TargetKind, &str, String), Vec<usize>> = HashMap::new();
-    for (i, (_, raw)) in raws.iter().enumerate() {
-        groups
-            .entry((raw.target.kind, raw.target.key.as_str(), raw.package.key()))
-            .or_default()
-            .push(i);
+/// Merges the findings of every report. The records' texts are moved into
+/// the findings, not copied: a large report's findings are then held once
+/// (and freed once).
+pub fn merge(mut reports: Vec<Report>, policy: &Policy) -> Vec<Finding> {
+    for id in reports.iter_mut().flat_map(|r| &mut r.findings).flat_map(|raw| &mut raw.ids) {
+        *id = normalize_owned_id(take(id));
     }
-    // Groups are merged on every core; the findings are sorted after.
-    let groups: Vec<Vec<usize>> = groups.into_values().collect();
-    let built = vz::par::map(&groups, 2, |members| {
-        let mut uf = UnionFind::new(members.len());
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for (slot, &i) in members.iter().enumerate() {
-            for id in &raws[i].1.ids {
-                match seen.entry(normalize_id(id)) {
-                    std::collections::hash_map::Entry::Occupied(o) => uf.union(slot, *o.get()),
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(slot);
+    // Which records are one finding: grouped by (target, package), then
+    // union-find over ids inside each group, on every core.
+    let components: Vec<(String, Vec<usize>)> = {
+        let raws: Vec<&Raw> = reports.iter().flat_map(|r| &r.findings).collect();
+        let mut groups: HashMap<(TargetKind, &str, String), Vec<usize>> = HashMap::new();
+        for (i, raw) in raws.iter().enumerate() {
+            groups
+                .entry((raw.target.kind, raw.target.key.as_str(), raw.package.key()))
+                .or_default()
+                .push(i);
+        }
+        let groups: Vec<(String, Vec<usize>)> =
+            groups.into_iter().map(|((_, _, package), members)| (package, members)).collect();
+        let split = vz::par::map(&groups, 2, |(_, members)| {
+            let mut uf = UnionFind::new(members.len());
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (slot, &i) in members.iter().enumerate() {
+                for id in &raws[i].ids {
+                    match seen.entry(id.as_str()) {
+                        std::collections::hash_map::Entry::Occupied(o) => uf.union(slot, *o.get()),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(slot);
+                        }
                     }
                 }
             }
-        }
-        let mut components: BTreeMap<usize, Vec<(&Scanner, &Raw)>> = BTreeMap::new();
-        for (slot, &i) in members.iter().enumerate() {
-            components.entry(uf.find(slot)).or_default().push(raws[i]);
-        }
-        components.into_values().map(|records| build(&records, policy)).collect::<Vec<_>>()
-    });
-    // Collected at their final size: a vector grown by doubling would leave
-    // its old buffers behind (30 MB for 54,000 findings).
-    let mut findings = Vec::with_capacity(built.iter().map(Vec::len).sum());
-    findings.extend(built.into_iter().flatten());
+            let mut components: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for (slot, &i) in members.iter().enumerate() {
+                components.entry(uf.find(slot)).or_default().push(i);
+            }
+            components.into_values().collect::<Vec<_>>()
+        });
+        groups
+            .into_iter()
+            .zip(split)
+            .flat_map(|((package, _), parts)| parts.into_iter().map(move |p| (package.clone(), p)))
+            .collect()
+    };
+    // Each component gets its records to take the texts from (the records
+    // stay where they are: moving them would copy each one, 376 bytes).
+    let mut slots: Vec<Option<(&Scanner, &mut Raw)>> =
+        Vec::with_capacity(reports.iter().map(|r| r.findings.len()).sum());
+    for r in &mut reports {
+        let scanner = &r.scanner;
+        slots.extend(r.findings.iter_mut().map(|raw| Some((scanner, raw))));
+    }
+    let owned: Vec<(String, Vec<(&Scanner, &mut Raw)>)> = components
+        .into_iter()
+        .map(|(package, members)| {
+            (package, members.into_iter().filter_map(|i| slots[i].take()).collect())
+        })
+        .collect();
+    let mut findings =
+        vz::par::map_owned(owned, 2, |(package, records)| build(package, records, policy));
     findings.sort_by(Finding::order);
     findings
 }
@@ -301,69 +327,87 @@ fn rank(s: &Scanner) -> (u8, &str) {
     (r, s.name())
 }
 
-fn build(records: &[(&Scanner, &Raw)], policy: &Policy) -> Finding {
-    let mut ids: Vec<String> =
-        records.iter().flat_map(|(_, r)| r.ids.iter().map(|i| normalize_id(i))).collect();
+/// The record whose text `f` gives is preferred: the most preferred
+/// source's, then the smallest text; `None` when every text is empty.
+fn preferred(records: &[(&Scanner, &mut Raw)], f: impl Fn(&Raw) -> Option<&str>) -> Option<usize> {
+    records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (s, r))| f(r).filter(|v| !v.is_empty()).map(|v| (rank(s), v, i)))
+        .min()
+        .map(|(_, _, i)| i)
+}
+
+/// One finding from the records of one component (at least one), their
+/// texts taken into it. `package` is their package key.
+fn build(package: String, mut records: Vec<(&Scanner, &mut Raw)>, policy: &Policy) -> Finding {
+    let count = records.len();
+    let fixable = records.iter().any(|(_, r)| r.fixable || !r.fixed.is_empty());
+    let sources: BTreeSet<&Scanner> = records.iter().map(|(s, _)| *s).collect();
+    let sources: Vec<Scanner> = sources.into_iter().cloned().collect();
+
+    let mut ids: Vec<String> = records.iter_mut().flat_map(|(_, r)| take(&mut r.ids)).collect();
     ids.sort_by(|a, b| id_order(a, b));
     ids.dedup();
-    let (id, aliases) = match ids.split_first() {
-        Some((first, rest)) => (first.clone(), rest.to_vec()),
-        None => (String::new(), Vec::new()),
-    };
+    let mut ids = ids.into_iter();
+    let id = ids.next().unwrap_or_default();
+    let aliases: Vec<String> = ids.collect();
 
     // Display choices: the most preferred source, then the smallest text.
-    let pick = |f: &dyn Fn(&Raw) -> Option<&str>| -> Option<String> {
-        records
-            .iter()
-            .filter_map(|(s, r)| f(r).filter(|v| !v.is_empty()).map(|v| (rank(s), v)))
-            .min()
-            .map(|(_, v)| v.to_string())
-    };
-    let first = records[0].1;
-    let name = pick(&|r| Some(r.package.name.as_str())).unwrap_or_default();
+    let name = preferred(&records, |r| Some(r.package.name.as_str()))
+        .map(|i| take(&mut records[i].1.package.name))
+        .unwrap_or_default();
     let ecosystem = records
         .iter()
         .filter_map(|(s, r)| r.package.ecosystem.as_ref().map(|e| (rank(s), e)))
         .min()
         .map(|(_, e)| e.clone());
-    let purl = pick(&|r| r.package.purl.as_deref().map(crate::model::purl_without_version));
-    let source = pick(&|r| r.package.source.as_deref()).filter(|s| *s != name);
-    let package = PackageOut { name, key: first.package.key(), ecosystem, purl, source };
+    let purl = preferred(&records, |r| r.package.purl.as_deref().map(purl_without_version))
+        .and_then(|i| records[i].1.package.purl.take())
+        .map(|mut p| {
+            p.truncate(purl_without_version(&p).len());
+            p
+        });
+    let source = preferred(&records, |r| r.package.source.as_deref())
+        .and_then(|i| records[i].1.package.source.take())
+        .filter(|s| *s != name);
+    let title = preferred(&records, |r| Some(r.title.as_str()))
+        .map(|i| take(&mut records[i].1.title))
+        .unwrap_or_default();
+    let package = PackageOut { name, key: package, ecosystem, purl, source };
 
-    let installed = distinct(records, |r| [r.version.as_str()]);
-    let fixed = distinct(records, |r| r.fixed.iter().map(String::as_str));
+    let installed = distinct(records.iter_mut().map(|(_, r)| take(&mut r.version)));
+    let fixed = distinct(records.iter_mut().flat_map(|(_, r)| take(&mut r.fixed)));
     // Paths inside an image are written with and without the leading `/`
     // (Grype, Trivy): one spelling.
-    let locations = distinct(records, |r| {
-        r.location.as_deref().map(|l| {
-            if l.contains(" > ") { l } else { l.trim_start_matches("./").trim_start_matches('/') }
-        })
-    });
-    let urls = distinct(records, |r| r.urls.iter().map(String::as_str));
-    let given = distinct(records, |r| [r.target.given.as_str()]);
+    let locations =
+        distinct(records.iter_mut().filter_map(|(_, r)| r.location.take()).map(|mut l| {
+            if !l.contains(" > ") {
+                let kept = l.trim_start_matches("./").trim_start_matches('/').len();
+                l.drain(..l.len() - kept);
+            }
+            l
+        }));
+    let urls = distinct(records.iter_mut().flat_map(|(_, r)| take(&mut r.urls)));
+    let given = distinct(records.iter_mut().map(|(_, r)| take(&mut r.target.given)));
 
-    // Compared borrowed, in `Rating`'s field order; cloned once each.
-    let ratings: BTreeSet<(&Scanner, Severity, &str, Option<&str>)> = records
-        .iter()
-        .map(|(s, r)| (*s, r.severity, r.severity_given.as_str(), r.severity_from.as_deref()))
-        .collect();
-    let severities: Vec<Rating> = ratings
-        .into_iter()
-        .map(|(source, severity, given, from)| Rating {
-            source: source.clone(),
-            severity,
-            given: given.to_string(),
-            from: from.map(str::to_string),
+    let mut severities: Vec<Rating> = records
+        .iter_mut()
+        .map(|(s, r)| Rating {
+            source: (*s).clone(),
+            severity: r.severity,
+            given: take(&mut r.severity_given),
+            from: r.severity_from.take(),
         })
         .collect();
+    severities.sort();
+    severities.dedup();
     let severity = policy.choose(&severities, package.ecosystem.as_ref());
 
     let mut cvss: Vec<Cvss> = Vec::new();
-    for (_, r) in records {
-        for c in &r.cvss {
-            if !cvss.contains(c) {
-                cvss.push(c.clone());
-            }
+    for c in records.iter_mut().flat_map(|(_, r)| take(&mut r.cvss)) {
+        if !cvss.contains(&c) {
+            cvss.push(c);
         }
     }
     cvss.sort_by(|a, b| {
@@ -372,38 +416,35 @@ fn build(records: &[(&Scanner, &Raw)], policy: &Policy) -> Finding {
             .then_with(|| a.score.partial_cmp(&b.score).unwrap_or(std::cmp::Ordering::Equal))
     });
 
-    let sources: BTreeSet<&Scanner> = records.iter().map(|(s, _)| *s).collect();
-    let title = pick(&|r| Some(r.title.as_str())).unwrap_or_default();
-    let fingerprint = fingerprint(&id, &package.key, &first.target.key);
+    let first = &mut records[0].1.target;
+    let fingerprint = fingerprint(&id, &package.key, &first.key);
     Finding {
         id,
         aliases,
         package,
         installed,
         fixed,
-        fixable: records.iter().any(|(_, r)| r.fixable || !r.fixed.is_empty()),
+        fixable,
         severity,
         severities,
         cvss,
-        target: TargetOut { name: first.target.key.clone(), kind: first.target.kind, given },
+        target: TargetOut { name: take(&mut first.key), kind: first.kind, given },
         locations,
         title,
         urls,
-        sources: sources.into_iter().cloned().collect(),
-        records: records.len(),
+        sources,
+        records: count,
         fingerprint,
         baseline: None,
     }
 }
 
-/// The distinct non-empty texts `f` gives for the records, sorted.
-fn distinct<'r, I>(records: &[(&Scanner, &'r Raw)], f: impl Fn(&'r Raw) -> I) -> Vec<String>
-where
-    I: IntoIterator<Item = &'r str>,
-{
-    let set: BTreeSet<&str> =
-        records.iter().flat_map(|(_, r)| f(r)).filter(|v| !v.is_empty()).collect();
-    set.into_iter().map(str::to_string).collect()
+/// The distinct non-empty texts, sorted.
+fn distinct(texts: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = texts.filter(|t| !t.is_empty()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// The stable fingerprint of a finding: SHA-256 of the display id, the
@@ -498,7 +539,7 @@ mod tests {
             "Critical",
         );
         let got = merge(
-            &[report(Scanner::Trivy, vec![trivy]), report(Scanner::Grype, vec![grype])],
+            vec![report(Scanner::Trivy, vec![trivy]), report(Scanner::Grype, vec![grype])],
             &Policy::Max,
         );
         assert_eq!(got.len(), 1, "{got:#?}");
@@ -525,7 +566,7 @@ mod tests {
             raw(&["GHSA-aaaa-bbbb-cccc", "PYSEC-2021-1"], "Flask", "pip", "1", t.clone(), "low");
         let c = raw(&["CVE-2021-5", "GHSA-aaaa-bbbb-cccc"], "FLASK", "pip", "1", t, "low");
         let got = merge(
-            &[report(Scanner::Osv, vec![a]), report(Scanner::Snyk, vec![c, b])],
+            vec![report(Scanner::Osv, vec![a]), report(Scanner::Snyk, vec![c, b])],
             &Policy::Max,
         );
         assert_eq!(got.len(), 1);
@@ -537,7 +578,7 @@ mod tests {
     fn package_target_and_unrelated_ids_keep_findings_apart() {
         let img = Target::image("app:1");
         let got = merge(
-            &[report(
+            vec![report(
                 Scanner::Trivy,
                 vec![
                     raw(&["CVE-2023-1"], "libc6", "debian", "2.31", img.clone(), "LOW"),
@@ -572,7 +613,7 @@ mod tests {
         a.location = Some("a > postcss".into());
         let mut b = a.clone();
         b.location = Some("b > c > postcss".into());
-        let got = merge(&[report(Scanner::Snyk, vec![a.clone(), b, a])], &Policy::Max);
+        let got = merge(vec![report(Scanner::Snyk, vec![a.clone(), b, a])], &Policy::Max);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].locations, ["a > postcss", "b > c > postcss"]);
         assert_eq!(got[0].records, 3);
@@ -593,7 +634,7 @@ mod tests {
             report(Scanner::Grype, vec![g]),
             report(Scanner::Snyk, vec![s]),
         ];
-        let sev = |p: &str| merge(&reports, &Policy::parse(p).expect("policy"))[0].severity;
+        let sev = |p: &str| merge(reports.to_vec(), &Policy::parse(p).expect("policy"))[0].severity;
         assert_eq!(sev("max"), Severity::High);
         // Debian's rating (Trivy) and Snyk's distro rating are vendor ratings.
         assert_eq!(sev("vendor"), Severity::Medium);
@@ -610,12 +651,12 @@ mod tests {
         let a = raw(&["CVE-1"], "x", "", "1", img.clone(), "UNKNOWN");
         let b = raw(&["CVE-1"], "x", "", "1", img, "low");
         let got = merge(
-            &[report(Scanner::Trivy, vec![a.clone()]), report(Scanner::Grype, vec![b])],
+            vec![report(Scanner::Trivy, vec![a.clone()]), report(Scanner::Grype, vec![b])],
             &Policy::Max,
         );
         assert_eq!(got[0].severity, Severity::Low);
         assert_eq!(got[0].disagreement(), None);
-        let alone = merge(&[report(Scanner::Trivy, vec![a])], &Policy::Max);
+        let alone = merge(vec![report(Scanner::Trivy, vec![a])], &Policy::Max);
         assert_eq!(alone[0].severity, Severity::Unknown);
     }
 
@@ -625,8 +666,8 @@ mod tests {
         a.title = "one".into();
         let mut b = raw(&["CVE-1"], "x", "npm", "2.0", Target::image("app:2@sha256:ff"), "high");
         b.title = "two".into();
-        let fa = &merge(&[report(Scanner::Trivy, vec![a])], &Policy::Max)[0];
-        let fb = &merge(&[report(Scanner::Grype, vec![b])], &Policy::Max)[0];
+        let fa = &merge(vec![report(Scanner::Trivy, vec![a])], &Policy::Max)[0];
+        let fb = &merge(vec![report(Scanner::Grype, vec![b])], &Policy::Max)[0];
         assert_eq!(fa.fingerprint, fb.fingerprint);
         assert_eq!(fa.fingerprint.len(), 32);
     }
@@ -682,7 +723,7 @@ mod tests {
         #[test]
         fn merge_is_independent_of_order(records in prop::collection::vec(arb_raw(), 0..24), seed in any::<u64>()) {
             let policy = Policy::Max;
-            let a = merge(&reports_of(&records), &policy);
+            let a = merge(reports_of(&records), &policy);
             let mut shuffled = records.clone();
             // A deterministic shuffle from the seed.
             let mut s = seed;
@@ -692,16 +733,16 @@ mod tests {
             }
             let mut reports = reports_of(&shuffled);
             reports.reverse();
-            let b = merge(&reports, &policy);
+            let b = merge(reports.clone(), &policy);
             prop_assert_eq!(a, b);
         }
 
         #[test]
         fn merging_the_same_reports_twice_changes_nothing(records in prop::collection::vec(arb_raw(), 0..24)) {
-            let once = merge(&reports_of(&records), &Policy::Max);
+            let once = merge(reports_of(&records), &Policy::Max);
             let mut twice_reports = reports_of(&records);
             twice_reports.extend(reports_of(&records));
-            let twice: Vec<Finding> = merge(&twice_reports, &Policy::Max)
+            let twice: Vec<Finding> = merge(twice_reports, &Policy::Max)
                 .into_iter()
                 .map(|mut f| { f.records /= 2; f })
                 .collect();
@@ -710,7 +751,7 @@ mod tests {
 
         #[test]
         fn every_record_lands_in_exactly_one_finding(records in prop::collection::vec(arb_raw(), 0..24)) {
-            let merged = merge(&reports_of(&records), &Policy::Max);
+            let merged = merge(reports_of(&records), &Policy::Max);
             prop_assert_eq!(merged.iter().map(|f| f.records).sum::<usize>(), records.len());
             // No two findings share an id within one package of one target.
             for (i, a) in merged.iter().enumerate() {

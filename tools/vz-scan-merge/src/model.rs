@@ -487,13 +487,22 @@ pub struct Report {
 /// An id in its canonical spelling: `CVE-…` upper-case, `GHSA-` with a
 /// lower-case body (`GHSA-jfh8-c2jp-5v3q`), other ids trimmed as written.
 pub fn normalize_id(id: &str) -> String {
-    let id = id.trim();
-    let upper = id.get(..5).map(str::to_ascii_uppercase);
-    match upper.as_deref() {
-        Some("GHSA-") => format!("GHSA-{}", id[5..].to_ascii_lowercase()),
-        _ if id.len() >= 4 && id[..4].eq_ignore_ascii_case("CVE-") => id.to_ascii_uppercase(),
-        _ => id.to_string(),
+    normalize_owned_id(id.trim().to_string())
+}
+
+/// [`normalize_id`] in place: an id already in its canonical spelling (as
+/// the parsers make them) is returned as it is, without allocating.
+pub fn normalize_owned_id(mut id: String) -> String {
+    if id.trim().len() != id.len() {
+        id = id.trim().to_string();
     }
+    if id.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("GHSA-")) {
+        id[..5].make_ascii_uppercase();
+        id[5..].make_ascii_lowercase();
+    } else if id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("CVE-")) {
+        id.make_ascii_uppercase();
+    }
+    id
 }
 
 /// How an id ranks as the finding's display id (lower is preferred): CVE,
@@ -622,6 +631,14 @@ mod tests {
         assert_eq!(normalize_id(" cve-2021-44228 "), "CVE-2021-44228");
         assert_eq!(normalize_id("GHSA-JFH8-C2JP-5V3Q"), "GHSA-jfh8-c2jp-5v3q");
         assert_eq!(normalize_id("SNYK-JS-LODASH-567746"), "SNYK-JS-LODASH-567746");
+        assert_eq!(normalize_id("ghsa-JFH8-c2jp-5V3Q "), "GHSA-jfh8-c2jp-5v3q");
+        assert_eq!(normalize_id("Cve-2021-1a"), "CVE-2021-1A");
+        assert_eq!(normalize_id("é-1"), "é-1"); // no char boundary at 4 or 5
+        // An id already canonical is kept as it is: the same allocation.
+        let id = String::from("GHSA-jfh8-c2jp-5v3q");
+        let at = id.as_ptr();
+        let kept = normalize_owned_id(id);
+        assert_eq!(kept.as_ptr(), at);
         let mut ids = vec![
             "SNYK-X-1",
             "GHSA-aaaa-bbbb-cccc",

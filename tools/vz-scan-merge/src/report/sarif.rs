@@ -1098,7 +1098,7 @@ mod tests {
         let run = |reference: &str| {
             let report =
                 Report { scanner: Scanner::Trivy, version: None, findings: vec![raw(reference)] };
-            let findings = crate::merge::merge(&[report], &crate::merge::Policy::Max);
+            let findings = crate::merge::merge(vec![report], &crate::merge::Policy::Max);
             let m = merged(findings, gate(None, &[]));
             render(&m, None).text
         };
