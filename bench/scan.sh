@@ -13,7 +13,7 @@
 #   (a) throughput: at least 250 MB/s, `vz-scan-merge STREAM -o json`
 #       (detect, parse, merge, write the merged JSON)
 #   (c) the same throughput on one generated 100 MB Trivy report
-#       (bench/gen_trivy.py: ~70,000 distinct findings), and peak memory
+#       (bench/gen_trivy.py: 54,000 distinct findings), and peak memory
 #       (VmHWM, GNU time) at most 2x the input's size
 #   (b) at least 10x faster than `jq -s` doing only part of the job: slurp
 #       the same stream, pick (id, package, version) out of the Trivy, Grype
