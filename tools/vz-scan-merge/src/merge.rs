@@ -17,7 +17,7 @@ use crate::model::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::mem::take;
 
 /// One merged finding.
@@ -236,13 +236,15 @@ impl Finding {
     }
 
     /// The output order: severity (highest first), then id, package and
-    /// target.
+    /// target. A total order on the findings of one merge: two of them never
+    /// share id, package and target (they would be one finding).
     pub fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
         b.severity
             .cmp(&a.severity)
             .then_with(|| id_order(&a.id, &b.id))
             .then_with(|| a.package.key.cmp(&b.package.key))
             .then_with(|| a.target.name.cmp(&b.target.name))
+            .then_with(|| a.target.kind.cmp(&b.target.kind))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     }
 }
@@ -258,7 +260,8 @@ pub fn merge(mut reports: Vec<Report>, policy: &Policy) -> Vec<Finding> {
     // union-find over ids inside each group, on every core.
     let components: Vec<(String, Vec<usize>)> = {
         let raws: Vec<&Raw> = reports.iter().flat_map(|r| &r.findings).collect();
-        let mut groups: HashMap<(TargetKind, &str, String), Vec<usize>> = HashMap::new();
+        let mut groups: foldhash::HashMap<(TargetKind, &str, String), Vec<usize>> =
+            foldhash::HashMap::default();
         for (i, raw) in raws.iter().enumerate() {
             groups
                 .entry((raw.target.kind, raw.target.key.as_str(), raw.package.key()))
@@ -269,7 +272,7 @@ pub fn merge(mut reports: Vec<Report>, policy: &Policy) -> Vec<Finding> {
             groups.into_iter().map(|((_, _, package), members)| (package, members)).collect();
         let split = vz::par::map(&groups, 2, |(_, members)| {
             let mut uf = UnionFind::new(members.len());
-            let mut seen: HashMap<&str, usize> = HashMap::new();
+            let mut seen: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
             for (slot, &i) in members.iter().enumerate() {
                 for id in &raws[i].ids {
                     match seen.entry(id.as_str()) {
@@ -308,7 +311,9 @@ pub fn merge(mut reports: Vec<Report>, policy: &Policy) -> Vec<Finding> {
         .collect();
     let mut findings =
         vz::par::map_owned(owned, 2, |(package, records)| build(package, records, policy));
-    findings.sort_by(Finding::order);
+    // Unstable: the order is total, and this sort needs no scratch space (a
+    // stable one takes half the list again: 12 MB for 54,000 findings).
+    findings.sort_unstable_by(Finding::order);
     findings
 }
 
@@ -658,6 +663,29 @@ mod tests {
         assert_eq!(got[0].disagreement(), None);
         let alone = merge(vec![report(Scanner::Trivy, vec![a])], &Policy::Max);
         assert_eq!(alone[0].severity, Severity::Unknown);
+    }
+
+    #[test]
+    fn an_image_and_a_file_of_the_same_name_are_two_findings_in_a_fixed_order() {
+        // Same id, package and target key: only the kind of target differs
+        // (and the fingerprint, which does not hash it, does not).
+        let image = raw(&["CVE-1"], "x", "npm", "1", Target::image("app"), "high");
+        let file = raw(&["CVE-1"], "x", "npm", "1", Target::file("app"), "high");
+        let one = merge(
+            vec![
+                report(Scanner::Trivy, vec![image.clone()]),
+                report(Scanner::Grype, vec![file.clone()]),
+            ],
+            &Policy::Max,
+        );
+        let other = merge(
+            vec![report(Scanner::Grype, vec![file]), report(Scanner::Trivy, vec![image])],
+            &Policy::Max,
+        );
+        assert_eq!(one.len(), 2);
+        assert_eq!(one[0].fingerprint, one[1].fingerprint);
+        assert_eq!([one[0].target.kind, one[1].target.kind], [TargetKind::Image, TargetKind::File]);
+        assert_eq!(one, other);
     }
 
     #[test]
