@@ -277,8 +277,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     } else {
         OutputFormat::Json
     });
-    // JSON, the largest, is serialised straight to stdout; the others are
-    // rendered whole first. Every error was found before this point.
+    // JSON, the largest, is written as its findings are rendered (on every
+    // core, `report::json`); the others are rendered whole first. Every
+    // error was found before this point.
     let text = match format {
         OutputFormat::Json => None,
         OutputFormat::Sarif => {
@@ -293,7 +294,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
         OutputFormat::Table => Some(report::table::render(&merged, ctx.stdout_color)),
     };
     match text {
-        None => vz::output::emit_json(&merged)?,
+        None => vz::output::emit_with(|out| report::json::write(&merged, out))?,
         Some(text) => vz::output::emit(text.as_bytes())?,
     }
     let gate = merged.gate.clone();

@@ -1,9 +1,11 @@
 //! The merged result ([`Merged`], whose serialisation is the canonical JSON
-//! output) and its renderings: [`sarif`], [`csv`], [`markdown`], [`table`].
+//! output, written by [`json`]) and its renderings: [`sarif`], [`csv`],
+//! [`markdown`], [`table`].
 //! Every format is rendered from the same [`Merged`], and the exit status is
 //! decided before any of them runs.
 
 pub mod csv;
+pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
