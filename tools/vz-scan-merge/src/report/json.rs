@@ -35,7 +35,6 @@ pub fn write(merged: &Merged, out: &mut dyn Write) -> io::Result<()> {
     let Merged { findings, counts, disagreements, ignored, ignores, fixed, inputs, gate } = merged;
     let rest =
         Rest { counts, disagreements, ignored, ignores, fixed: fixed.as_ref(), inputs, gate };
-    let rest = serde_json::to_vec_pretty(&rest).map_err(io::Error::from)?;
 
     out.write_all(b"{\n  \"findings\": [")?;
     if !findings.is_empty() {
@@ -44,10 +43,33 @@ pub fn write(merged: &Merged, out: &mut dyn Write) -> io::Result<()> {
     } else {
         out.write_all(b"]")?;
     }
-    // `rest` is an object of its own: its fields follow the findings.
+    // `rest` is an object of its own: its fields follow the findings, its
+    // opening brace left out. (It can be large too: hidden findings.)
     out.write_all(b",")?;
-    out.write_all(rest.get(1..).unwrap_or_default())?;
-    out.write_all(b"\n")
+    let mut rest_out = io::BufWriter::with_capacity(64 * 1024, SkipFirst { out, skipped: false });
+    serde_json::to_writer_pretty(&mut rest_out, &rest).map_err(io::Error::from)?;
+    rest_out.write_all(b"\n")?;
+    rest_out.flush()
+}
+
+/// Passes everything on but the first byte written.
+struct SkipFirst<'w> {
+    out: &'w mut dyn Write,
+    skipped: bool,
+}
+
+impl Write for SkipFirst<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.skipped || buf.is_empty() {
+            return self.out.write(buf);
+        }
+        self.skipped = true;
+        Ok(1 + self.out.write(&buf[1..])?)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The findings, each on its own lines after a comma (none before the
