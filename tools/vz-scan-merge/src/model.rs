@@ -493,9 +493,9 @@ pub fn normalize_id(id: &str) -> String {
 /// [`normalize_id`] in place: an id already in its canonical spelling (as
 /// the parsers make them) is returned as it is, without allocating.
 pub fn normalize_owned_id(mut id: String) -> String {
-    if id.trim().len() != id.len() {
-        id = id.trim().to_string();
-    }
+    id.truncate(id.trim_end().len());
+    let blank = id.len() - id.trim_start().len();
+    id.drain(..blank);
     if id.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("GHSA-")) {
         id[..5].make_ascii_uppercase();
         id[5..].make_ascii_lowercase();
@@ -633,12 +633,15 @@ mod tests {
         assert_eq!(normalize_id("SNYK-JS-LODASH-567746"), "SNYK-JS-LODASH-567746");
         assert_eq!(normalize_id("ghsa-JFH8-c2jp-5V3Q "), "GHSA-jfh8-c2jp-5v3q");
         assert_eq!(normalize_id("Cve-2021-1a"), "CVE-2021-1A");
-        assert_eq!(normalize_id("é-1"), "é-1"); // no char boundary at 4 or 5
-        // An id already canonical is kept as it is: the same allocation.
-        let id = String::from("GHSA-jfh8-c2jp-5v3q");
+        // A character across byte 4 or 5: no prefix, no panic.
+        assert_eq!(normalize_id("CVEé-1"), "CVEé-1");
+        assert_eq!(normalize_id("GHSAé-1"), "GHSAé-1");
+        // An id already canonical, or only padded, keeps its allocation.
+        assert_eq!(normalize_owned_id("\t cve-1 ".to_string()), "CVE-1");
+        let id = String::from(" GHSA-jfh8-c2jp-5v3q\n");
         let at = id.as_ptr();
         let kept = normalize_owned_id(id);
-        assert_eq!(kept.as_ptr(), at);
+        assert_eq!((kept.as_str(), kept.as_ptr()), ("GHSA-jfh8-c2jp-5v3q", at));
         let mut ids = vec![
             "SNYK-X-1",
             "GHSA-aaaa-bbbb-cccc",
