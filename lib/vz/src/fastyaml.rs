@@ -42,6 +42,8 @@
 //! In debug builds, [`crate::input`] checks every fast read against the full
 //! parser, values and locations, so the whole test suite proves them equal.
 
+pub mod write;
+
 use crate::yaml::SourceMap;
 use serde_json::{Map, Value};
 use std::borrow::Cow;

@@ -8,6 +8,7 @@
 //! - [`yaml`]: the only module that names the YAML library.
 //! - [`fastyaml`]: a faster reader for the block YAML most inputs are,
 //!   with the same values and locations; the full parser reads the rest.
+//!   [`fastyaml::write`] writes manifests with the library's bytes, faster.
 //! - [`jsonloc`]: JSON read with the location of every key and value, in
 //!   one pass.
 //! - [`output`]: all-or-nothing writes to standard output.

@@ -117,6 +117,19 @@ pub fn parse_stream_located(text: &str, input: &str) -> Result<Vec<LocatedDoc>, 
 /// Serialises one document as block YAML, ending with a newline. Stream
 /// separators (`---`) are the caller's job.
 pub fn to_string(doc: &Value) -> Result<String, Error> {
+    if let Some(fast) = crate::fastyaml::write::to_string(doc) {
+        debug_assert_eq!(
+            Some(&fast),
+            library_to_string(doc).ok().as_ref(),
+            "the fast writer disagrees with the YAML library on {doc}"
+        );
+        return Ok(fast);
+    }
+    library_to_string(doc)
+}
+
+/// [`to_string`] by the YAML library alone (the fast writer's reference).
+pub(crate) fn library_to_string(doc: &Value) -> Result<String, Error> {
     serde_saphyr::to_string(doc).map_err(|e| Error::usage(format!("cannot write YAML: {e}")))
 }
 
