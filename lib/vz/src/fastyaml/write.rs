@@ -24,7 +24,7 @@
 //! Anything else returns `None`: floats, other text (other leading
 //! characters, control characters, non-ASCII on one line, keys with
 //! anything but letters, digits and `-._/`), nesting deeper than
-//! [`MAX_DEPTH`]. In debug builds, [`crate::yaml::to_string`] checks every
+//! 64 levels. In debug builds, [`crate::yaml::to_string`] checks every
 //! fast write against the library, so the whole test suite proves them
 //! equal.
 
