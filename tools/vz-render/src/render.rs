@@ -35,8 +35,8 @@ pub struct RenderInput<'a> {
     pub env: &'a str,
     /// The merged, validated values; services already include `serviceDefaults`.
     pub values: &'a Values,
-    /// A directory of user templates that add to or override the built-ins.
-    pub templates_dir: Option<&'a Path>,
+    /// The templates: the built-ins and the project's own.
+    pub templates: &'a Templates,
 }
 
 macro_rules! builtin {
@@ -79,7 +79,7 @@ const MANAGED_BY: &str = "vz-render";
 
 /// Renders every object, sorted in install order (see [`crate::order`]).
 pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
-    let templates = Templates::load(input.templates_dir)?;
+    let templates = input.templates;
     let values = input.values;
     let namespace =
         values.namespace.clone().unwrap_or_else(|| format!("{}-{}", input.app, input.env));
@@ -175,24 +175,16 @@ type ServiceDocs<'t> = Vec<(Vec<Value>, &'t str)>;
 const PARALLEL_MIN_SERVICES: usize = 32;
 
 /// The compiled templates and where each came from.
-struct Templates {
+pub struct Templates {
     env: minijinja::Environment<'static>,
     /// Template name → `built-in NAME` or the user file's path.
     origins: BTreeMap<String, String>,
 }
 
 impl Templates {
-    fn load(dir: Option<&Path>) -> Result<Templates, Error> {
-        let mut sources: BTreeMap<String, (String, String)> = BUILTIN
-            .iter()
-            .map(|(name, text)| (name.to_string(), (format!("built-in {name}"), text.to_string())))
-            .collect();
-        if let Some(dir) = dir {
-            for (name, path, text) in user_templates(dir)? {
-                sources.insert(name, (path, text));
-            }
-        }
-
+    /// The built-in templates, compiled; [`Templates::add_dir`] adds a
+    /// project's own.
+    pub fn builtin() -> Result<Templates, Error> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -201,13 +193,37 @@ impl Templates {
             .build()
             .map_err(|e| Error::usage(format!("template syntax configuration: {e}")))?;
         env.set_syntax(syntax);
-        let mut origins = BTreeMap::new();
-        for (name, (origin, text)) in sources {
-            origins.insert(name.clone(), origin.clone());
-            env.add_template_owned(name, text)
-                .map_err(|e| template_error(&e, &origins, &origin, None))?;
+        let mut templates = Templates { env, origins: BTreeMap::new() };
+        for (name, text) in BUILTIN {
+            let origin = format!("built-in {name}");
+            templates.origins.insert(name.to_string(), origin.clone());
+            templates
+                .env
+                .add_template(name, text)
+                .map_err(|e| template_error(&e, &templates.origins, &origin, None))?;
         }
-        Ok(Templates { env, origins })
+        Ok(templates)
+    }
+
+    /// The built-in templates and those of `dir`, which add to them or
+    /// override them by name.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, Error> {
+        let mut templates = Templates::builtin()?;
+        if let Some(dir) = dir {
+            templates.add_dir(dir)?;
+        }
+        Ok(templates)
+    }
+
+    /// Adds the templates of a project's directory (see [`user_templates`]).
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), Error> {
+        for (name, origin, text) in user_templates(dir)? {
+            self.origins.insert(name.clone(), origin.clone());
+            self.env
+                .add_template_owned(name, text)
+                .map_err(|e| template_error(&e, &self.origins, &origin, None))?;
+        }
+        Ok(())
     }
 
     /// Names of the templates in a folder (`global/`), sorted.
@@ -1003,7 +1019,8 @@ mod tests {
     }
 
     fn run(v: &Values) -> Result<Vec<Value>, Error> {
-        render(&RenderInput { app: "shop", env: "production", values: v, templates_dir: None })
+        let templates = Templates::builtin()?;
+        render(&RenderInput { app: "shop", env: "production", values: v, templates: &templates })
     }
 
     fn one(svc: Value) -> Values {
@@ -1425,12 +1442,8 @@ mod tests {
     fn run_with(files: &[(&str, &str)]) -> Result<Vec<Value>, Error> {
         let dir = Scratch::new("tpl", files);
         let v = one(json!({"image": "shop/api", "tag": "1.0"}));
-        render(&RenderInput {
-            app: "shop",
-            env: "staging",
-            values: &v,
-            templates_dir: Some(&dir.0),
-        })
+        let templates = Templates::load(Some(&dir.0))?;
+        render(&RenderInput { app: "shop", env: "staging", values: &v, templates: &templates })
     }
 
     fn template_err(files: &[(&str, &str)]) -> (String, usize, String) {
@@ -1531,11 +1544,8 @@ mod tests {
             matches!(&err, Error::Usage(m) if m.contains("global/, service/ or partials/")),
             "{err}"
         );
-        let v = one(json!({"image": "shop/api", "tag": "1.0"}));
         let missing = std::env::temp_dir().join("vz-render-test-no-such-dir");
-        let err =
-            render(&RenderInput { app: "a", env: "b", values: &v, templates_dir: Some(&missing) })
-                .unwrap_err();
+        let err = Templates::load(Some(&missing)).err().expect("a missing directory is an error");
         assert!(matches!(err, Error::Io { .. }), "{err}");
     }
 }

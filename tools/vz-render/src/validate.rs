@@ -2,7 +2,12 @@
 //! each problem names the file, line and column where the offending value
 //! (or key) was written, the path, what was expected, and the near miss.
 
+use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use vz::{Error, Location};
 
 /// Validates `instance` against `schema`; `locate(path, key)` says where the
@@ -29,72 +34,157 @@ pub fn check(
     Err(Error::many(found.into_iter().map(|(_, e)| e).collect()))
 }
 
-/// Returns true if and only if `instance` meets the schema's value
-/// constraints (`pattern`, `minimum`, `maximum`, `minLength`, `minItems`,
-/// `not: {const}`). Types, required and unknown fields are the typed read's
-/// job; together they are the happy path, and [`check`] (whose validator
-/// takes milliseconds to compile) runs only to explain a failure.
-pub fn meets_constraints(schema: &Value, instance: &Value) -> bool {
-    let mut patterns = Vec::new();
-    meets(schema, schema, instance, &mut patterns)
+/// The value constraints of a schema (`pattern`, `minimum`, `maximum`,
+/// `minLength`, `minItems`, `not: {const}`) and the keywords that lead to
+/// them (`$ref`, `$defs`, `properties`, `additionalProperties`, `items`,
+/// `anyOf`/`oneOf`), read from the schema's text. Types, required and
+/// unknown fields are the typed read's job; together they are the happy
+/// path, and [`check`] (whose validator takes milliseconds to compile) runs
+/// only to explain a failure. Reading just these keywords skips the
+/// descriptions, which a `Value` would copy: a third of the cost.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Constraints {
+    #[serde(rename = "$ref")]
+    reference: Option<String>,
+    #[serde(rename = "$defs")]
+    defs: BTreeMap<String, Constraints>,
+    any_of: Vec<Constraints>,
+    one_of: Vec<Constraints>,
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    #[serde(rename = "const")]
+    constant: Option<Value>,
+    properties: BTreeMap<String, Constraints>,
+    #[serde(deserialize_with = "schema_not_flag")]
+    additional_properties: Option<Box<Constraints>>,
+    items: Option<Box<Constraints>>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    min_length: Option<f64>,
+    min_items: Option<f64>,
+    pattern: Option<Pattern>,
+    not: Option<Box<Constraints>>,
 }
 
-/// Compiled patterns, by the schema text they came from (a handful per run).
-type Patterns<'s> = Vec<(&'s str, Option<regex::Regex>)>;
+/// A `pattern`, compiled when a value first meets it.
+#[derive(Debug)]
+struct Pattern {
+    source: String,
+    regex: OnceLock<Option<regex::Regex>>,
+}
 
-fn meets<'s>(root: &'s Value, node: &'s Value, v: &Value, patterns: &mut Patterns<'s>) -> bool {
-    let Some(node) = resolve(root, node) else { return true };
-    if v.is_null() {
-        return true;
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Pattern { source: String::deserialize(d)?, regex: OnceLock::new() })
     }
-    let num = |k: &str| node.get(k).and_then(Value::as_f64);
-    if let Some(x) = v.as_f64()
-        && (num("minimum").is_some_and(|m| x < m) || num("maximum").is_some_and(|m| x > m))
-    {
-        return false;
+}
+
+impl Pattern {
+    /// An invalid pattern matches nothing, as the validator refuses it.
+    fn is_match(&self, text: &str) -> bool {
+        self.regex
+            .get_or_init(|| regex::Regex::new(&self.source).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(text))
     }
-    if let Some(text) = v.as_str() {
-        let chars = text.chars().count() as f64;
-        if num("minLength").is_some_and(|m| chars < m) {
+}
+
+/// `additionalProperties`: a schema, or `true`/`false` (nothing to check).
+fn schema_not_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Constraints>>, D::Error> {
+    struct Visit;
+    impl<'de> Visitor<'de> for Visit {
+        type Value = Option<Box<Constraints>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a schema or a boolean")
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            Constraints::deserialize(MapAccessDeserializer::new(map)).map(|c| Some(Box::new(c)))
+        }
+    }
+    d.deserialize_any(Visit)
+}
+
+impl Constraints {
+    /// The constraints of the values schema ([`crate::model::VALUES_SCHEMA`]),
+    /// read once per run.
+    pub fn values() -> &'static Constraints {
+        static VALUES: OnceLock<Constraints> = OnceLock::new();
+        VALUES.get_or_init(|| Constraints::parse(crate::model::VALUES_SCHEMA).unwrap_or_default())
+    }
+
+    /// Reads the constraints of a schema's text.
+    pub fn parse(schema: &str) -> Result<Constraints, serde_json::Error> {
+        serde_json::from_str(schema)
+    }
+
+    /// Returns true if and only if `instance` meets every constraint.
+    pub fn allow(&self, instance: &Value) -> bool {
+        self.meets(self, instance)
+    }
+
+    fn meets(&self, node: &Constraints, v: &Value) -> bool {
+        let Some(node) = self.resolve(node) else { return true };
+        if v.is_null() {
+            return true;
+        }
+        if let Some(x) = v.as_f64()
+            && (node.minimum.is_some_and(|m| x < m) || node.maximum.is_some_and(|m| x > m))
+        {
             return false;
         }
-        if let Some(p) = node.get("pattern").and_then(Value::as_str) {
-            let i = match patterns.iter().position(|(q, _)| std::ptr::eq(*q, p)) {
-                Some(i) => i,
-                None => {
-                    patterns.push((p, regex::Regex::new(p).ok()));
-                    patterns.len() - 1
+        if let Some(text) = v.as_str() {
+            if node.min_length.is_some_and(|m| (text.chars().count() as f64) < m) {
+                return false;
+            }
+            if node.pattern.as_ref().is_some_and(|p| !p.is_match(text)) {
+                return false;
+            }
+        }
+        if node.not.as_ref().and_then(|n| n.constant.as_ref()).is_some_and(|c| c == v) {
+            return false;
+        }
+        match v {
+            Value::Array(items) => {
+                if node.min_items.is_some_and(|m| (items.len() as f64) < m) {
+                    return false;
                 }
-            };
-            if !patterns[i].1.as_ref().is_some_and(|re| re.is_match(text)) {
-                return false;
+                node.items.as_deref().is_none_or(|item| items.iter().all(|i| self.meets(item, i)))
             }
+            Value::Object(m) => m.iter().all(|(k, child)| {
+                match node.properties.get(k).or(node.additional_properties.as_deref()) {
+                    Some(sub) => self.meets(sub, child),
+                    None => true,
+                }
+            }),
+            _ => true,
         }
     }
-    if node.pointer("/not/const").is_some_and(|c| c == v) {
-        return false;
-    }
-    match v {
-        Value::Array(items) => {
-            if num("minItems").is_some_and(|m| (items.len() as f64) < m) {
-                return false;
+
+    /// Follows `$ref` and the branch of an `anyOf`/`oneOf` that is not
+    /// `null` (an `Option`), as [`resolve`] does on the schema's `Value`.
+    fn resolve<'s>(&'s self, mut node: &'s Constraints) -> Option<&'s Constraints> {
+        for _ in 0..16 {
+            if let Some(r) = &node.reference {
+                node = self.defs.get(r.strip_prefix("#/$defs/")?)?;
+                continue;
             }
-            match node.get("items") {
-                Some(item) => items.iter().all(|i| meets(root, item, i, patterns)),
-                None => true,
-            }
-        }
-        Value::Object(m) => m.iter().all(|(k, child)| {
-            match node
-                .get("properties")
-                .and_then(|p| p.get(k))
-                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))
+            let branches = if node.any_of.is_empty() { &node.one_of } else { &node.any_of };
+            let enumeration = branches.iter().all(|b| b.constant.is_some());
+            if !enumeration
+                && let Some(b) = branches
+                    .iter()
+                    .find(|b| b.kind.as_ref().and_then(Value::as_str) != Some("null"))
             {
-                Some(sub) => meets(root, sub, child, patterns),
-                None => true,
+                node = b;
+                continue;
             }
-        }),
-        _ => true,
+            return Some(node);
+        }
+        Some(node)
     }
 }
 
@@ -366,6 +456,13 @@ mod tests {
         assert_eq!(problems(json!({"services": {"app": {"image": "a", "tag": "v1"}}})), "ok");
     }
 
+    #[test]
+    fn the_values_schema_reads_as_constraints() {
+        // `Constraints::values` falls back to no constraints at all.
+        let c = Constraints::parse(crate::model::VALUES_SCHEMA).expect("values schema reads");
+        assert!(c.defs.contains_key("Service"), "{c:?}");
+    }
+
     /// The fast path and the validator agree on every constraint kind.
     #[test]
     fn the_fast_path_sees_what_the_validator_sees() {
@@ -397,7 +494,7 @@ mod tests {
         for (instance, valid) in cases {
             let full = check(schema, &instance, &|_, _| Location::input("t")).is_ok();
             assert_eq!(full, valid, "validator on {instance}");
-            assert_eq!(meets_constraints(schema, &instance), valid, "fast path on {instance}");
+            assert_eq!(Constraints::values().allow(&instance), valid, "fast path on {instance}");
         }
     }
 }
