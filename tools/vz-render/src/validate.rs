@@ -71,7 +71,7 @@ pub struct Constraints {
 #[derive(Debug)]
 struct Pattern {
     source: String,
-    regex: OnceLock<Option<regex::Regex>>,
+    regex: OnceLock<Option<regex_lite::Regex>>,
 }
 
 impl<'de> Deserialize<'de> for Pattern {
@@ -84,7 +84,7 @@ impl Pattern {
     /// An invalid pattern matches nothing, as the validator refuses it.
     fn is_match(&self, text: &str) -> bool {
         self.regex
-            .get_or_init(|| regex::Regex::new(&self.source).ok())
+            .get_or_init(|| regex_lite::Regex::new(&self.source).ok())
             .as_ref()
             .is_some_and(|re| re.is_match(text))
     }
@@ -109,11 +109,13 @@ fn schema_not_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Constra
 }
 
 impl Constraints {
-    /// The constraints of the values schema ([`crate::model::VALUES_SCHEMA`]),
-    /// read once per run.
+    /// The constraints of the values schema
+    /// ([`crate::model::VALUES_CONSTRAINTS`]), read once per run.
     pub fn values() -> &'static Constraints {
         static VALUES: OnceLock<Constraints> = OnceLock::new();
-        VALUES.get_or_init(|| Constraints::parse(crate::model::VALUES_SCHEMA).unwrap_or_default())
+        VALUES.get_or_init(|| {
+            Constraints::parse(crate::model::VALUES_CONSTRAINTS).unwrap_or_default()
+        })
     }
 
     /// Reads the constraints of a schema's text.
@@ -459,7 +461,7 @@ mod tests {
     #[test]
     fn the_values_schema_reads_as_constraints() {
         // `Constraints::values` falls back to no constraints at all.
-        let c = Constraints::parse(crate::model::VALUES_SCHEMA).expect("values schema reads");
+        let c = Constraints::parse(crate::model::VALUES_CONSTRAINTS).expect("constraints read");
         assert!(c.defs.contains_key("Service"), "{c:?}");
     }
 
