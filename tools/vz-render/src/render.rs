@@ -83,21 +83,23 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
     let values = input.values;
     let namespace =
         values.namespace.clone().unwrap_or_else(|| format!("{}-{}", input.app, input.env));
-    let annotations = to_json(&values.annotations)?;
-    let values_json = to_json(values)?;
+    // Converted once and shared (minijinja values are reference-counted):
+    // copying the whole values into every service's context made a render
+    // quadratic in the number of services.
+    let values_json = minijinja::Value::from(minijinja::value::Serde(&to_json(values)?));
+    let annotations = minijinja::Value::from(minijinja::value::Serde(&values.annotations));
 
     let mut out = Rendered::default();
 
     let global_labels = common_labels(input, input.app, None);
-    let global = json!({
-        "app": input.app,
-        "env": input.env,
-        "namespace": namespace,
-        "values": values_json,
-        "labels": global_labels,
-        "annotations": annotations,
-    });
-    let global = minijinja::Value::from(minijinja::value::Serde(&global));
+    let global = minijinja::Value::from(BTreeMap::from([
+        ("app", minijinja::Value::from(input.app)),
+        ("env", minijinja::Value::from(input.env)),
+        ("namespace", minijinja::Value::from(namespace.as_str())),
+        ("values", values_json.clone()),
+        ("labels", minijinja::Value::from(minijinja::value::Serde(&global_labels))),
+        ("annotations", annotations.clone()),
+    ]));
     for name in templates.names("global/") {
         let docs = templates.render(name, &global, None)?;
         out.add(
@@ -110,14 +112,11 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
         )?;
     }
 
-    // Converted once and shared (minijinja values are reference-counted):
-    // copying the whole values into every service's context made a render
-    // quadratic in the number of services.
     let shared: Vec<(&str, minijinja::Value)> = vec![
         ("app", minijinja::Value::from(input.app)),
         ("env", minijinja::Value::from(input.env)),
-        ("values", minijinja::Value::from(minijinja::value::Serde(&values_json))),
-        ("annotations", minijinja::Value::from(minijinja::value::Serde(&annotations))),
+        ("values", values_json),
+        ("annotations", annotations),
     ];
     // Services render independently, so they render in parallel; results
     // are added in service order, so the output does not depend on the
@@ -940,29 +939,31 @@ fn service_context(
 
     let probes = probes(svc, &first_port.name);
 
-    Ok(json!({
-        "name": name,
-        "namespace": namespace,
-        "svc": to_json(svc)?,
-        "image": image,
-        "labels": labels,
-        "selector": Value::Object(selector.clone()),
-        "checksum": checksum,
-        "config_json": config_json,
-        "config_map": config_map,
-        "strategy": strategy,
-        "workloads": workloads,
-        "services": services,
-        "service_ports": service_ports,
-        "ingress_backend": ingress_backend,
-        "autoscalers": autoscalers,
-        "budgets": budgets,
-        "policy_selector": policy_selector,
-        "pod_annotations": pod_annotations,
-        "container_ports": container_ports,
-        "container_env": container_env,
-        "probes": probes,
-    }))
+    // The parts are moved in: `json!` would copy each one by serialising it.
+    let fields: [(&str, Value); 21] = [
+        ("name", name.into()),
+        ("namespace", namespace.into()),
+        ("svc", to_json(svc)?),
+        ("image", image.into()),
+        ("labels", labels.into()),
+        ("selector", selector.clone().into()),
+        ("checksum", checksum.into()),
+        ("config_json", config_json.into()),
+        ("config_map", config_map.into()),
+        ("strategy", strategy),
+        ("workloads", workloads.into()),
+        ("services", services.into()),
+        ("service_ports", service_ports.into()),
+        ("ingress_backend", ingress_backend.into()),
+        ("autoscalers", autoscalers.into()),
+        ("budgets", budgets.into()),
+        ("policy_selector", policy_selector),
+        ("pod_annotations", pod_annotations.into()),
+        ("container_ports", container_ports.into()),
+        ("container_env", container_env.into()),
+        ("probes", probes),
+    ];
+    Ok(Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
 }
 
 /// The startup, liveness and readiness probes.
