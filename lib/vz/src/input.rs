@@ -64,9 +64,11 @@ const PARALLEL_READ_BYTES: u64 = 8 << 20;
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
-    let threads = crate::cores();
+    let large = meta.is_file() && meta.len() >= PARALLEL_READ_BYTES;
+    // Asking for the cores reads cgroup files: only for a large file.
+    let threads = if large { crate::cores() } else { 1 };
     let len = match usize::try_from(meta.len()) {
-        Ok(len) if meta.is_file() && meta.len() >= PARALLEL_READ_BYTES && threads > 1 => len,
+        Ok(len) if large && threads > 1 => len,
         // As `std::fs::read` does, from the file already open.
         size => {
             let mut bytes = Vec::with_capacity(size.unwrap_or(0));
@@ -399,8 +401,11 @@ const PARALLEL_BYTES: usize = 64 * 1024;
 /// not cut.
 fn yaml_parts(text: &str) -> Vec<(usize, usize, usize)> {
     let whole = vec![(0, text.len(), 0)];
+    if text.len() < PARALLEL_BYTES {
+        return whole;
+    }
     let cores = crate::cores();
-    if text.len() < PARALLEL_BYTES || cores < 2 {
+    if cores < 2 {
         return whole;
     }
     let Some(markers) = document_markers(text) else {

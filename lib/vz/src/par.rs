@@ -16,8 +16,13 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
+    // Small work stays here before the cores are asked for (that reads
+    // cgroup files).
+    if items.len() < min_items.max(2) {
+        return items.iter().map(f).collect();
+    }
     let threads = crate::cores().min(items.len());
-    if threads < 2 || items.len() < min_items.max(2) {
+    if threads < 2 {
         return items.iter().map(f).collect();
     }
     // Small batches balance the load; a batch per item would make the
@@ -36,8 +41,10 @@ where
     R: Send,
     F: Fn(T) -> R + Sync,
 {
-    let threads = crate::cores().min(items.len());
-    if threads < 2 || items.len() < min_items.max(2) {
+    // Small work stays here before the cores are asked for (that reads
+    // cgroup files).
+    let threads = if items.len() < min_items.max(2) { 1 } else { crate::cores().min(items.len()) };
+    if threads < 2 {
         return items.into_iter().map(f).collect();
     }
     let per = items.len().div_ceil(threads);
@@ -73,8 +80,13 @@ where
     W: Fn(&T) -> u64,
     F: Fn(&T) -> R + Sync,
 {
+    // Small work stays here before the cores are asked for (that reads
+    // cgroup files).
+    if items.len() < min_items.max(2) {
+        return items.iter().map(f).collect();
+    }
     let threads = crate::cores().min(items.len());
-    if threads < 2 || items.len() < min_items.max(2) {
+    if threads < 2 {
         return items.iter().map(f).collect();
     }
     let order = heaviest_first(&items.iter().map(weight).collect::<Vec<u64>>());
