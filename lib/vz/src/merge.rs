@@ -48,11 +48,17 @@ pub enum Change {
 /// Merges `overlay` into `base`: maps merge deeply, lists and scalars replace,
 /// `null` removes a key.
 pub fn merge(base: &mut Value, overlay: Value) {
-    merge_with(base, overlay, &ListKeys::none(), &mut |_, _| {});
+    merge_keyed(base, overlay, &ListKeys::none());
 }
 
-/// Merges like [`merge`], with keyed lists, reporting every leaf it sets or
-/// removes (as a path in the result, see [`crate::path`]) to `on_change`.
+/// Merges like [`merge`], with keyed lists.
+pub fn merge_keyed(base: &mut Value, overlay: Value, keys: &ListKeys) {
+    let mut segs = Vec::new();
+    merge_at(base, overlay, keys, &mut segs, String::new(), &mut None);
+}
+
+/// Merges like [`merge_keyed`], reporting every leaf it sets or removes (as
+/// a path in the result, see [`crate::path`]) to `on_change`.
 pub fn merge_with(
     base: &mut Value,
     overlay: Value,
@@ -60,7 +66,16 @@ pub fn merge_with(
     on_change: &mut dyn FnMut(&str, Change),
 ) {
     let mut segs = Vec::new();
-    merge_at(base, overlay, keys, &mut segs, String::new(), on_change);
+    merge_at(base, overlay, keys, &mut segs, String::new(), &mut Some(on_change));
+}
+
+/// Where changes go, if anywhere: without a receiver no path is built.
+type Report<'a, 'f> = Option<&'a mut (dyn FnMut(&str, Change) + 'f)>;
+
+fn report(on_change: &mut Report<'_, '_>, path: &str, change: Change) {
+    if let Some(f) = on_change {
+        f(path, change);
+    }
 }
 
 fn merge_at(
@@ -69,18 +84,19 @@ fn merge_at(
     keys: &ListKeys,
     segs: &mut Vec<String>,
     path: String,
-    on_change: &mut dyn FnMut(&str, Change),
+    on_change: &mut Report<'_, '_>,
 ) {
     match (base, overlay) {
         (Value::Object(b), Value::Object(o)) => {
             if o.is_empty() && b.is_empty() {
-                on_change(&path, Change::Set);
+                report(on_change, &path, Change::Set);
             }
             for (k, v) in o {
-                let child = crate::path::key(&path, &k);
+                let child =
+                    if on_change.is_some() { crate::path::key(&path, &k) } else { String::new() };
                 if v.is_null() {
                     if b.remove(&k).is_some() {
-                        on_change(&child, Change::Removed);
+                        report(on_change, &child, Change::Removed);
                     }
                     continue;
                 }
@@ -88,7 +104,9 @@ fn merge_at(
                 match b.get_mut(&k) {
                     Some(existing) => merge_at(existing, v, keys, segs, child, on_change),
                     None => {
-                        report_leaves(&v, &child, on_change);
+                        if let Some(f) = on_change {
+                            report_leaves(&v, &child, *f);
+                        }
                         b.insert(k, strip_nulls(v));
                     }
                 }
@@ -97,47 +115,52 @@ fn merge_at(
         }
         (Value::Array(b), Value::Array(o)) if keys.key_for(segs).is_some() => {
             let key = keys.key_for(segs).unwrap_or_default().to_string();
-            merge_keyed(b, o, &key, keys, segs, &path, on_change);
+            merge_list(b, o, &key, keys, segs, &path, on_change);
         }
         (b, o) => {
-            if b.is_object() {
-                // A replaced subtree: everything below it is gone.
-                on_change(&path, Change::Removed);
+            if let Some(f) = on_change {
+                if b.is_object() {
+                    // A replaced subtree: everything below it is gone.
+                    f(&path, Change::Removed);
+                }
+                report_leaves(&o, &path, *f);
             }
-            report_leaves(&o, &path, on_change);
             *b = strip_nulls(o);
         }
     }
 }
 
-fn merge_keyed(
+fn merge_list(
     base: &mut Vec<Value>,
     overlay: Vec<Value>,
     key: &str,
     keys: &ListKeys,
     segs: &mut Vec<String>,
     path: &str,
-    on_change: &mut dyn FnMut(&str, Change),
+    on_change: &mut Report<'_, '_>,
 ) {
     for item in overlay {
         let id = item.get(key).cloned();
         let pos = id.as_ref().and_then(|id| base.iter().position(|b| b.get(key) == Some(id)));
         let remove = item.get("$remove").and_then(Value::as_bool) == Some(true);
+        let reporting = on_change.is_some();
+        let at = |i: usize| if reporting { crate::path::index(path, i) } else { String::new() };
         match (pos, remove) {
             (Some(i), true) => {
                 base.remove(i);
-                on_change(&crate::path::index(path, i), Change::Removed);
+                report(on_change, &at(i), Change::Removed);
             }
             (None, true) => {}
             (Some(i), false) => {
                 segs.push("*".into());
-                let child = crate::path::index(path, i);
+                let child = at(i);
                 merge_at(&mut base[i], item, keys, segs, child, on_change);
                 segs.pop();
             }
             (None, false) => {
-                let child = crate::path::index(path, base.len());
-                report_leaves(&item, &child, on_change);
+                if let Some(f) = on_change {
+                    report_leaves(&item, &at(base.len()), *f);
+                }
                 base.push(strip_nulls(item));
             }
         }
@@ -280,6 +303,19 @@ mod tests {
                     }
                 }
             }
+        }
+
+        /// Reporting changes does not change the merge, keyed lists included.
+        #[test]
+        fn reporting_changes_nothing(a in arb_map(), b in arb_map()) {
+            let mut keys = ListKeys::none();
+            keys.add("a", "b");
+            keys.add("c.*.d", "a");
+            let mut quiet = a.clone();
+            merge_keyed(&mut quiet, b.clone(), &keys);
+            let mut reported = a;
+            merge_with(&mut reported, b, &keys, &mut |_, _| {});
+            prop_assert_eq!(quiet, reported);
         }
 
         #[test]

@@ -35,6 +35,10 @@ pub struct Layered {
     pub values: Value,
     /// Path → every layer that set or removed it, oldest first.
     pub history: BTreeMap<String, Vec<Origin>>,
+    /// Keep no history: for a run that will not be asked where a value came
+    /// from (a render that succeeds). Recording it is a fifth of a small
+    /// render; a run that fails is made again with it, to say where.
+    pub quiet: bool,
 }
 
 impl Layered {
@@ -80,12 +84,18 @@ impl Layered {
     }
 
     fn record(&mut self, path: &str, origin: Origin) {
-        self.history.entry(path.to_string()).or_default().push(origin);
+        if !self.quiet {
+            self.history.entry(path.to_string()).or_default().push(origin);
+        }
     }
 
     /// Merges one layer of the spec document found under `prefix`
     /// (`values` or `environments.production.values`).
     pub fn merge_layer(&mut self, spec: &Document, prefix: &str, overlay: Value, keys: &ListKeys) {
+        if self.quiet {
+            vz::merge::merge_keyed(&mut self.values, overlay, keys);
+            return;
+        }
         let mut changes = Vec::new();
         vz::merge::merge_with(&mut self.values, overlay, keys, &mut |p, c| {
             changes.push((p.to_string(), c));

@@ -21,7 +21,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use vz::cli::{Common, Ctx, Tool};
-use vz::input::Input;
+use vz::input::{Input, Locate};
 use vz::merge::ListKeys;
 use vz::{Error, Location, Outcome};
 
@@ -119,9 +119,9 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
     if args.schema {
         return emit_json(&model::spec_schema());
     }
-    let input = Input::from_arg(&args.file);
-    let loaded = spec::load(&input)?;
+    let source = spec::read(&Input::from_arg(&args.file))?;
     if args.list_environments {
+        let loaded = spec::parse(&source, Locate::Everything)?;
         let mut out = String::new();
         for (name, env) in &loaded.spec.environments {
             let _ = writeln!(
@@ -133,17 +133,20 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
         vz::output::emit(out.as_bytes())?;
         return Ok(Outcome::Pass);
     }
-    let wanted = args.env.as_deref().unwrap_or_default();
-    let (env_name, env) = spec::environment(&loaded.spec, wanted)?;
-    let layered = layer(&loaded, env_name, env, &args.set)?;
-
     if let Some(p) = &args.explain {
+        let loaded = spec::parse(&source, Locate::Everything)?;
+        let (env_name, env) = spec::environment(&loaded.spec, wanted(&args))?;
+        let layered = layer(&loaded, env_name, env, &args.set, false)?;
         return explain(&layered, p, args.output, args.reveal);
     }
 
-    let fallback = loaded.doc.at.clone();
-    let values = validated(&layered, &fallback)?;
-    checks::check(&values, &loaded.spec.app, &layered, &fallback, args.reveal)?;
+    // A render that succeeds is never asked where a value was written, so
+    // it runs without the locations and the history of every value; one
+    // that fails runs again with them, to say where.
+    let Prepared { loaded, env_name, layered, values } = match prepare(&source, &args, true) {
+        Ok(prepared) => prepared,
+        Err(_) => prepare(&source, &args, false)?,
+    };
 
     let templates_dir = args
         .templates
@@ -152,7 +155,7 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
     let templates = render::Templates::load(templates_dir.as_deref())?;
     let docs = render::render(&render::RenderInput {
         app: &loaded.spec.app,
-        env: env_name,
+        env: &env_name,
         values: &values,
         templates: &templates,
     })?;
@@ -165,6 +168,34 @@ pub fn run(args: Args, _ctx: &mut Ctx) -> Result<Outcome, Error> {
     // time, was a twentieth of a small render.
     std::mem::forget((loaded, layered, values, templates, docs, bytes));
     Ok(Outcome::Pass)
+}
+
+/// The spec, its environment, the layered values and the values checked.
+struct Prepared {
+    loaded: spec::Loaded,
+    env_name: String,
+    layered: layers::Layered,
+    values: model::Values,
+}
+
+/// The environment asked for.
+fn wanted(args: &Args) -> &str {
+    args.env.as_deref().unwrap_or_default()
+}
+
+/// Reads the spec, layers the environment's values and checks them; `quiet`
+/// without the location of every key and the history of every value (see
+/// [`layers::Layered::quiet`]), whose errors then say less about where.
+fn prepare(source: &spec::Source, args: &Args, quiet: bool) -> Result<Prepared, Error> {
+    let locate = if quiet { Locate::Documents } else { Locate::Everything };
+    let loaded = spec::parse(source, locate)?;
+    let (env_name, env) = spec::environment(&loaded.spec, wanted(args))?;
+    let layered = layer(&loaded, env_name, env, &args.set, quiet)?;
+    let fallback = loaded.doc.at.clone();
+    let values = validated(&layered, &fallback)?;
+    checks::check(&values, &loaded.spec.app, &layered, &fallback, args.reveal)?;
+    let env_name = env_name.to_string();
+    Ok(Prepared { loaded, env_name, layered, values })
 }
 
 /// The merged values, typed and checked against the schema. The typed read
@@ -193,13 +224,14 @@ fn layer(
     env_name: &str,
     env: &model::Environment,
     sets: &[String],
+    quiet: bool,
 ) -> Result<layers::Layered, Error> {
     let mut keys = ListKeys::none();
     for (pattern, key) in &loaded.spec.merge_keys {
         keys.add(pattern, key);
     }
     let mut layered =
-        layers::Layered { values: Value::Object(Default::default()), ..Default::default() };
+        layers::Layered { values: Value::Object(Default::default()), quiet, ..Default::default() };
     if !loaded.spec.values.is_null() {
         layered.merge_layer(&loaded.doc, "values", loaded.spec.values.clone(), &keys);
     }

@@ -13,21 +13,48 @@ use vz::{Error, Location};
 pub struct Loaded {
     /// The spec.
     pub spec: Spec,
-    /// The parsed document, with the location of every key and value.
+    /// The parsed document, with the location of every key and value when
+    /// loaded with [`Locate::Everything`].
     pub doc: Document,
     /// The directory relative paths in the spec are resolved against.
     pub dir: PathBuf,
 }
 
-/// Reads and checks the spec named by `input`.
+/// The spec's text, read once (standard input cannot be read twice).
+#[derive(Debug)]
+pub struct Source {
+    /// The input's name in messages.
+    pub name: String,
+    /// The text.
+    pub text: String,
+    /// The directory relative paths in the spec are resolved against.
+    pub dir: PathBuf,
+}
+
+/// Reads the spec named by `input`.
+pub fn read(input: &Input) -> Result<Source, Error> {
+    let dir = match input {
+        Input::Path(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Input::Stdin => PathBuf::from("."),
+    };
+    Ok(Source { name: input.name(), text: input.read_text()?, dir })
+}
+
+/// Reads and checks the spec named by `input`, locating every key and value.
 pub fn load(input: &Input) -> Result<Loaded, Error> {
-    let name = input.name();
-    let text = input.read_text()?;
-    let mut docs = vz::input::parse_documents(&text, &name, Locate::Everything)?;
+    parse(&read(input)?, Locate::Everything)
+}
+
+/// Parses and checks a spec; errors name the line and column of what they
+/// are about when `locate` is [`Locate::Everything`] (otherwise the start of
+/// the document).
+pub fn parse(source: &Source, locate: Locate) -> Result<Loaded, Error> {
+    let name = &source.name;
+    let mut docs = vz::input::parse_documents(&source.text, name, locate)?;
     let doc = match docs.len() {
         0 => {
             return Err(Error::Invalid {
-                at: Location::input(&name),
+                at: Location::input(name),
                 path: String::new(),
                 message: "the deploy spec is empty: expected a map with `app`, `values` and `environments`".into(),
                 suggestion: None,
@@ -68,11 +95,7 @@ pub fn load(input: &Input) -> Result<Loaded, Error> {
         }
     };
     check_aliases(&spec, &doc)?;
-    let dir = match input {
-        Input::Path(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        Input::Stdin => PathBuf::from("."),
-    };
-    Ok(Loaded { spec, doc, dir })
+    Ok(Loaded { spec, doc, dir: source.dir.clone() })
 }
 
 /// A name vz-render builds object names from (the app, each service): a
