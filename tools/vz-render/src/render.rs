@@ -86,7 +86,7 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
     // Converted once and shared (minijinja values are reference-counted):
     // copying the whole values into every service's context made a render
     // quadratic in the number of services.
-    let values_json = minijinja::Value::from(minijinja::value::Serde(&to_json(values)?));
+    let values_json = minijinja::Value::from(minijinja::value::Serde(values));
     let annotations = minijinja::Value::from(minijinja::value::Serde(&values.annotations));
 
     let mut out = Rendered::default();
@@ -123,15 +123,9 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
     // number of threads.
     let services: Vec<(&String, &Service)> = values.services.iter().collect();
     let render_one = |service: &str, svc: &Service| -> Result<ServiceDocs<'_>, Error> {
-        let own = service_context(input, &namespace, service, svc)?;
         let mut ctx: BTreeMap<minijinja::Value, minijinja::Value> = BTreeMap::new();
-        if let Value::Object(m) = own {
-            for (k, v) in m {
-                ctx.insert(
-                    minijinja::Value::from(k),
-                    minijinja::Value::from(minijinja::value::Serde(&v)),
-                );
-            }
+        for (k, v) in service_context(input, &namespace, service, svc)? {
+            ctx.insert(minijinja::Value::from(k), v);
         }
         for (k, v) in &shared {
             ctx.insert(minijinja::Value::from(*k), v.clone());
@@ -609,7 +603,7 @@ fn service_context(
     namespace: &str,
     name: &str,
     svc: &Service,
-) -> Result<Value, Error> {
+) -> Result<Vec<(&'static str, minijinja::Value)>, Error> {
     let st = &svc.strategy;
     let color_label = st.color_label.as_str();
     let registry = input
@@ -939,11 +933,11 @@ fn service_context(
 
     let probes = probes(svc, &first_port.name);
 
-    // The parts are moved in: `json!` would copy each one by serialising it.
-    let fields: [(&str, Value); 21] = [
+    // Each part is converted for the templates once (`json!` would copy
+    // each by serialising it first), the service straight from its type.
+    let fields: [(&str, Value); 20] = [
         ("name", name.into()),
         ("namespace", namespace.into()),
-        ("svc", to_json(svc)?),
         ("image", image.into()),
         ("labels", labels.into()),
         ("selector", selector.clone().into()),
@@ -963,7 +957,12 @@ fn service_context(
         ("container_env", container_env.into()),
         ("probes", probes),
     ];
-    Ok(Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+    let mut context: Vec<(&'static str, minijinja::Value)> = fields
+        .into_iter()
+        .map(|(k, v)| (k, minijinja::Value::from(minijinja::value::Serde(&v))))
+        .collect();
+    context.push(("svc", minijinja::Value::from(minijinja::value::Serde(svc))));
+    Ok(context)
 }
 
 /// The startup, liveness and readiness probes.

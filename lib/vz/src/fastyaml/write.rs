@@ -57,7 +57,13 @@ struct Writer {
 
 impl Writer {
     fn indent(&mut self, column: usize) {
-        self.out.extend(std::iter::repeat_n(' ', column));
+        const SPACES: &str = "                                                                ";
+        let mut left = column;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            self.out.push_str(&SPACES[..n]);
+            left -= n;
+        }
     }
 
     /// A mapping whose keys stand at `column`; `inline` when the first key
@@ -268,7 +274,15 @@ fn value_style(s: &str) -> Option<Style> {
     if b.is_empty() {
         return Some(Style::Quoted);
     }
-    if b.len() > MAX_LINE_TEXT || !b.iter().all(|c| (b' '..=b'~').contains(c)) {
+    // One pass: printable ASCII throughout, and a `: ` or ` #` in it.
+    let mut breaks = false;
+    for pair in b.windows(2) {
+        if !(b' '..=b'~').contains(&pair[0]) {
+            return None;
+        }
+        breaks |= matches!(pair, [b':', b' '] | [b' ', b'#']);
+    }
+    if b.len() > MAX_LINE_TEXT || !(b' '..=b'~').contains(&b[b.len() - 1]) {
         return None;
     }
     let ambiguous = match b {
@@ -281,8 +295,7 @@ fn value_style(s: &str) -> Option<Style> {
         }
         _ => return None,
     };
-    let quoted =
-        ambiguous || s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.ends_with(' ');
+    let quoted = ambiguous || breaks || s.ends_with(':') || s.ends_with(' ');
     Some(if quoted { Style::Quoted } else { Style::Plain })
 }
 
