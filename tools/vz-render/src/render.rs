@@ -65,6 +65,21 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "service/serviceaccount.yaml",
 ];
 
+/// The condition each built-in template's whole output stands under (see
+/// [`guard`]; a test keeps this table what the templates say). A template
+/// whose condition is false is neither compiled nor rendered.
+const BUILTIN_GUARDS: &[(&str, &str)] = &[
+    ("global/namespace.yaml", "values.createNamespace"),
+    ("service/configmap.yaml", "config_json is not none"),
+    ("service/externalsecret.yaml", "svc.externalSecret"),
+    ("service/flagger.yaml", r#"strategy.type == "canary" and strategy.provider == "flagger""#),
+    ("service/ingress.yaml", "svc.ingress"),
+    ("service/istio.yaml", r#"strategy.type == "canary" and strategy.provider == "istio""#),
+    ("service/networkpolicy.yaml", "svc.networkPolicy.enabled"),
+    ("service/pvc.yaml", "svc.persistence"),
+    ("service/rbac.yaml", "svc.rbac"),
+];
+
 /// The template folders, in the order they are read.
 const FOLDERS: [&str; 3] = ["global", "partials", "service"];
 
@@ -100,8 +115,9 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
         ("labels", minijinja::Value::from(minijinja::value::Serde(&global_labels))),
         ("annotations", annotations.clone()),
     ]));
+    let conditions = templates.conditions();
     for name in templates.names("global/") {
-        let docs = templates.render(name, &global, None)?;
+        let docs = templates.render(name, &global, None, &conditions)?;
         out.add(
             docs,
             &templates.origin(name),
@@ -133,7 +149,9 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
         let ctx = minijinja::Value::from_object(ctx);
         templates
             .names("service/")
-            .map(|name| templates.render(name, &ctx, Some(service)).map(|docs| (docs, name)))
+            .map(|name| {
+                templates.render(name, &ctx, Some(service), &conditions).map(|docs| (docs, name))
+            })
             .collect()
     };
     let rendered: Vec<Result<ServiceDocs<'_>, Error>> =
@@ -172,11 +190,15 @@ pub struct Templates {
     env: minijinja::Environment<'static>,
     /// Template name → `built-in NAME` or the user file's path.
     origins: BTreeMap<String, String>,
+    /// Template name → the condition its whole output stands under, for
+    /// templates that are one `{% if %}` block (see [`guard`]).
+    guards: BTreeMap<String, String>,
 }
 
 impl Templates {
-    /// The built-in templates, compiled; [`Templates::add_dir`] adds a
-    /// project's own.
+    /// The built-in templates, each compiled when first rendered (one whose
+    /// condition is false never is); [`Templates::add_dir`] adds a project's
+    /// own.
     pub fn builtin() -> Result<Templates, Error> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -186,16 +208,12 @@ impl Templates {
             .build()
             .map_err(|e| Error::usage(format!("template syntax configuration: {e}")))?;
         env.set_syntax(syntax);
-        let mut templates = Templates { env, origins: BTreeMap::new() };
-        for (name, text) in BUILTIN {
-            let origin = format!("built-in {name}");
-            templates.origins.insert(name.to_string(), origin.clone());
-            templates
-                .env
-                .add_template(name, text)
-                .map_err(|e| template_error(&e, &templates.origins, &origin, None))?;
-        }
-        Ok(templates)
+        env.set_loader(|name| {
+            Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, text)| text.to_string()))
+        });
+        let origins = BUILTIN.iter().map(|(n, _)| (n.to_string(), format!("built-in {n}")));
+        let guards = BUILTIN_GUARDS.iter().map(|(n, c)| (n.to_string(), c.to_string()));
+        Ok(Templates { env, origins: origins.collect(), guards: guards.collect() })
     }
 
     /// The built-in templates and those of `dir`, which add to them or
@@ -208,15 +226,33 @@ impl Templates {
         Ok(templates)
     }
 
-    /// Adds the templates of a project's directory (see [`user_templates`]).
+    /// Adds the templates of a project's directory (see [`user_templates`]),
+    /// compiled now, so that a syntax error is reported whether or not the
+    /// template renders.
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), Error> {
         for (name, origin, text) in user_templates(dir)? {
             self.origins.insert(name.clone(), origin.clone());
+            match guard(&text) {
+                Some(condition) => self.guards.insert(name.clone(), condition.to_string()),
+                None => self.guards.remove(&name),
+            };
             self.env
                 .add_template_owned(name, text)
                 .map_err(|e| template_error(&e, &self.origins, &origin, None))?;
         }
         Ok(())
+    }
+
+    /// The templates' conditions, compiled for [`Templates::render`]; one
+    /// that does not compile is left out (the template's own render then
+    /// reports the error).
+    fn conditions(&self) -> Conditions<'_> {
+        self.guards
+            .iter()
+            .filter_map(|(name, c)| {
+                Some((name.as_str(), self.env.compile_expression_owned(c.clone()).ok()?))
+            })
+            .collect()
     }
 
     /// Names of the templates in a folder (`global/`), sorted.
@@ -228,13 +264,20 @@ impl Templates {
         self.origins.get(name).cloned().unwrap_or_else(|| name.to_string())
     }
 
-    /// Renders one template and parses its output into objects.
+    /// Renders one template and parses its output into objects; a template
+    /// whose condition is false renders nothing, as rendering it would.
     fn render(
         &self,
         name: &str,
         ctx: &minijinja::Value,
         service: Option<&str>,
+        conditions: &Conditions<'_>,
     ) -> Result<Vec<Value>, Error> {
+        if let Some(condition) = conditions.get(name)
+            && condition.eval(ctx).is_ok_and(|v| !v.is_true())
+        {
+            return Ok(Vec::new());
+        }
         let origin = self.origin(name);
         let text = self
             .env
@@ -254,6 +297,52 @@ impl Templates {
             return Ok(docs);
         }
         vz::yaml::parse_stream(&text, &origin).map_err(|e| output_error(e, &origin, &text, service))
+    }
+}
+
+/// Compiled template conditions, by template name.
+type Conditions<'t> = BTreeMap<&'t str, minijinja::Expression<'t, 'static>>;
+
+/// The condition of a template whose whole output stands inside one
+/// `{% if CONDITION %}` … `{% endif %}` (no `elif` or `else` at its level),
+/// with nothing but comments and blank space around it: when the condition
+/// is false, the template renders nothing. `None` for any other shape, and
+/// where the reading is in doubt (a `%}` inside a string ends a tag early:
+/// the condition then does not compile, and the template is rendered).
+fn guard(text: &str) -> Option<&str> {
+    let mut condition = None;
+    let mut depth = 0usize;
+    let mut rest = text;
+    loop {
+        let Some(open) = rest.find('{') else {
+            return (depth == 0 && rest.trim().is_empty()).then_some(condition?);
+        };
+        let (before, at) = rest.split_at(open);
+        if depth == 0 && !before.trim().is_empty() {
+            return None;
+        }
+        match at.as_bytes().get(1) {
+            Some(b'#') => rest = &at[at.find("#}")? + 2..],
+            Some(b'%') => {
+                let end = at.find("%}")?;
+                let tag = at[2..end].trim_matches('-').trim();
+                let (word, expr) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+                match (word, depth) {
+                    ("if", 0) if condition.is_none() => condition = Some(expr.trim()),
+                    (_, 0) => return None,
+                    ("elif" | "else", 1) => return None,
+                    _ => {}
+                }
+                match word {
+                    "if" => depth += 1,
+                    "endif" => depth -= 1,
+                    _ => {}
+                }
+                rest = &at[end + 2..];
+            }
+            _ if depth == 0 => return None,
+            _ => rest = &at[1..],
+        }
     }
 }
 
@@ -1401,6 +1490,50 @@ mod tests {
         let a = serde_json::to_string(&run(&v).unwrap()).unwrap();
         let b = serde_json::to_string(&run(&v).unwrap()).unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_built_in_conditions_are_what_the_templates_say() {
+        let found: Vec<(&str, &str)> =
+            BUILTIN.iter().filter_map(|(n, t)| Some((*n, guard(t)?))).collect();
+        assert_eq!(found, BUILTIN_GUARDS);
+    }
+
+    #[test]
+    fn a_condition_is_found_only_around_the_whole_output() {
+        let cases = [
+            ("{#- c -#}\n{% if a.b %}\nx: 1\n{% if c %}y{% endif %}\n{% endif %}\n", Some("a.b")),
+            ("{%- if a -%}x{%- endif -%}", Some("a")),
+            ("{% if a %}x{% else %}y{% endif %}", None),
+            ("{% if a %}x{% elif b %}y{% endif %}", None),
+            ("{% if a %}x{% endif %}{% if b %}y{% endif %}", None),
+            ("{% if a %}x{% endif %}\nz: 1\n", None),
+            ("z: 1\n{% if a %}x{% endif %}", None),
+            ("{{ a }}{% if a %}x{% endif %}", None),
+            ("{% for a in b %}x{% endfor %}", None),
+            ("{% if a %}x", None),
+            ("no tags", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(guard(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_false_condition_renders_nothing_and_a_broken_one_renders() {
+        // A user template whose condition is false is skipped; one whose
+        // condition cannot be evaluated is rendered, and reports its error.
+        let docs = run_with(&[(
+            "service/extra.yaml",
+            "{% if svc.replicas > 100 %}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n{% endif %}\n",
+        )])
+        .unwrap();
+        assert!(!ids(&docs).contains(&"ConfigMap/big".to_string()));
+        let (template, line, message) =
+            template_err(&[("service/extra.yaml", "{% if nope.deeper %}\nx: 1\n{% endif %}\n")]);
+        assert!(template.ends_with("extra.yaml"), "{template}");
+        assert_eq!(line, 1);
+        assert!(message.contains("undefined"), "{message}");
     }
 
     #[test]
