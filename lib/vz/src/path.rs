@@ -5,17 +5,35 @@
 
 /// The path of `key` inside `parent` (the root is the empty path).
 pub fn key(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty() && !key.contains(['.', '[', ']', '"']);
-    match (parent.is_empty(), plain) {
-        (true, true) => key.to_string(),
-        (false, true) => format!("{parent}.{key}"),
-        (_, false) => format!("{parent}[{}]", serde_json::Value::String(key.to_string())),
-    }
+    let mut path = String::with_capacity(parent.len() + key.len() + 1);
+    path.push_str(parent);
+    push_key(&mut path, key);
+    path
 }
 
 /// The path of item `i` inside `parent`.
 pub fn index(parent: &str, i: usize) -> String {
     format!("{parent}[{i}]")
+}
+
+/// Appends `key` to `path`, as [`key`] joins them.
+pub fn push_key(path: &mut String, key: &str) {
+    if key.is_empty() || key.contains(['.', '[', ']', '"']) {
+        path.push('[');
+        path.push_str(&serde_json::Value::String(key.to_string()).to_string());
+        path.push(']');
+    } else {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    }
+}
+
+/// Appends item `i` to `path`, as [`index`] joins them.
+pub fn push_index(path: &mut String, i: usize) {
+    use std::fmt::Write as _;
+    let _ = write!(path, "[{i}]");
 }
 
 /// The parent of `path`, `None` for the root.

@@ -56,13 +56,15 @@ pub fn substitute_tree(
     on_use: &mut dyn FnMut(&str, &str),
 ) -> Problems {
     let mut problems = Problems::default();
-    walk(value, String::new(), lookup, on_use, &mut problems);
+    walk(value, &mut String::new(), lookup, on_use, &mut problems);
     problems
 }
 
+/// Substitutes below `v`, whose path is `path` (one buffer for the whole
+/// walk: each level appends its segment and takes it off again).
 fn walk(
     v: &mut Value,
-    path: String,
+    path: &mut String,
     lookup: &dyn Fn(&str) -> Option<String>,
     on_use: &mut dyn FnMut(&str, &str),
     problems: &mut Problems,
@@ -71,7 +73,7 @@ fn walk(
         Value::String(s) if s.contains('$') => match expand(s, lookup) {
             Ok(exp) => {
                 for var in &exp.used {
-                    on_use(&path, var);
+                    on_use(path, var);
                 }
                 for (var, message) in exp.missing {
                     problems.missing.push(Missing { var, path: path.clone(), message });
@@ -82,16 +84,22 @@ fn walk(
                     Value::String(exp.text)
                 };
             }
-            Err(message) => problems.malformed.push(Malformed { path, message }),
+            Err(message) => problems.malformed.push(Malformed { path: path.clone(), message }),
         },
         Value::Array(items) => {
+            let len = path.len();
             for (i, item) in items.iter_mut().enumerate() {
-                walk(item, crate::path::index(&path, i), lookup, on_use, problems);
+                crate::path::push_index(path, i);
+                walk(item, path, lookup, on_use, problems);
+                path.truncate(len);
             }
         }
         Value::Object(m) => {
+            let len = path.len();
             for (k, item) in m.iter_mut() {
-                walk(item, crate::path::key(&path, k), lookup, on_use, problems);
+                crate::path::push_key(path, k);
+                walk(item, path, lookup, on_use, problems);
+                path.truncate(len);
             }
         }
         _ => {}
