@@ -6,6 +6,10 @@
 //! [`validate`] checks the result against the schema from [`model`] →
 //! [`checks`] applies the rules a schema cannot say → [`render`] runs the
 //! templates → [`order`] sorts in install order → one write to stdout.
+//!
+//! A render first runs without the location of every key and the history of
+//! every value ([`layers::Layered::quiet`]); only a run that fails needs
+//! them, to say where, and it runs again with them.
 
 pub mod checks;
 pub mod layers;

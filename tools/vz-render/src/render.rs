@@ -226,7 +226,7 @@ impl Templates {
         Ok(templates)
     }
 
-    /// Adds the templates of a project's directory (see [`user_templates`]),
+    /// Adds the templates of a project's directory (their `global/`, `service/` and `partials/`),
     /// compiled now, so that a syntax error is reported whether or not the
     /// template renders.
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), Error> {
