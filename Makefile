@@ -22,7 +22,7 @@ test-deps: ## Install what the tests need (idempotent)
 # `make test` is a one-off build: incremental caches would only add ~1.3 GB.
 test lint: export CARGO_INCREMENTAL := 0
 
-test: test-deps lint ## Install test dependencies, lint, and run every test
+test: test-deps lint fuzz-check ## Install test dependencies, lint, compile the fuzz targets, and run every test
 	$(CARGO) test --workspace --locked
 
 lint: ## rustfmt and clippy, warnings are errors
