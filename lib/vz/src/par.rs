@@ -16,12 +16,7 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    // Small work stays here before the cores are asked for (that reads
-    // cgroup files).
-    if items.len() < min_items.max(2) {
-        return items.iter().map(f).collect();
-    }
-    let threads = crate::cores().min(items.len());
+    let threads = threads_for(items.len(), min_items);
     if threads < 2 {
         return items.iter().map(f).collect();
     }
@@ -29,6 +24,13 @@ where
     // counter the bottleneck for tens of thousands of small items.
     let batch = (items.len() / (threads * 16)).max(1);
     run(items, None, batch, threads, &f)
+}
+
+/// How many threads `len` items get: one below `min_items` (or two) items,
+/// without asking for the cores (that reads cgroup files), else up to one
+/// per core.
+fn threads_for(len: usize, min_items: usize) -> usize {
+    if len < min_items.max(2) { 1 } else { crate::cores().min(len) }
 }
 
 /// [`map`] for items taken by value (`f` owns each one), in contiguous
@@ -41,9 +43,7 @@ where
     R: Send,
     F: Fn(T) -> R + Sync,
 {
-    // Small work stays here before the cores are asked for (that reads
-    // cgroup files).
-    let threads = if items.len() < min_items.max(2) { 1 } else { crate::cores().min(items.len()) };
+    let threads = threads_for(items.len(), min_items);
     if threads < 2 {
         return items.into_iter().map(f).collect();
     }
@@ -80,12 +80,7 @@ where
     W: Fn(&T) -> u64,
     F: Fn(&T) -> R + Sync,
 {
-    // Small work stays here before the cores are asked for (that reads
-    // cgroup files).
-    if items.len() < min_items.max(2) {
-        return items.iter().map(f).collect();
-    }
-    let threads = crate::cores().min(items.len());
+    let threads = threads_for(items.len(), min_items);
     if threads < 2 {
         return items.iter().map(f).collect();
     }

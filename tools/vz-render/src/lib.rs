@@ -207,7 +207,9 @@ fn prepare(source: &spec::Source, args: &Args, quiet: bool) -> Result<Prepared, 
 /// runs only to explain what is wrong.
 fn validated(layered: &layers::Layered, fallback: &Location) -> Result<model::Values, Error> {
     match model::Values::deserialize(&layered.values) {
-        Ok(values) if validate::Constraints::values().allow(&layered.values) => Ok(values),
+        Ok(values) if validate::Constraints::values().is_some_and(|c| c.allow(&layered.values)) => {
+            Ok(values)
+        }
         failed => {
             validate::check(model::values_schema(), &layered.values, &|p, key| {
                 if key { layered.locate_key(p, fallback) } else { layered.locate(p, fallback) }

@@ -101,7 +101,7 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
     // Converted once and shared (minijinja values are reference-counted):
     // copying the whole values into every service's context made a render
     // quadratic in the number of services.
-    let values_json = minijinja::Value::from(minijinja::value::Serde(values));
+    let shared_values = minijinja::Value::from(minijinja::value::Serde(values));
     let annotations = minijinja::Value::from(minijinja::value::Serde(&values.annotations));
 
     let mut out = Rendered::default();
@@ -111,7 +111,7 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
         ("app", minijinja::Value::from(input.app)),
         ("env", minijinja::Value::from(input.env)),
         ("namespace", minijinja::Value::from(namespace.as_str())),
-        ("values", values_json.clone()),
+        ("values", shared_values.clone()),
         ("labels", minijinja::Value::from(minijinja::value::Serde(&global_labels))),
         ("annotations", annotations.clone()),
     ]));
@@ -131,7 +131,7 @@ pub fn render(input: &RenderInput) -> Result<Vec<Value>, Error> {
     let shared: Vec<(&str, minijinja::Value)> = vec![
         ("app", minijinja::Value::from(input.app)),
         ("env", minijinja::Value::from(input.env)),
-        ("values", values_json),
+        ("values", shared_values),
         ("annotations", annotations),
     ];
     // Services render independently, so they render in parallel; results
@@ -199,7 +199,7 @@ impl Templates {
     /// The built-in templates, each compiled when first rendered (one whose
     /// condition is false never is); [`Templates::add_dir`] adds a project's
     /// own.
-    pub fn builtin() -> Result<Templates, Error> {
+    fn builtin() -> Result<Templates, Error> {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -229,7 +229,7 @@ impl Templates {
     /// Adds the templates of a project's directory (their `global/`, `service/` and `partials/`),
     /// compiled now, so that a syntax error is reported whether or not the
     /// template renders.
-    pub fn add_dir(&mut self, dir: &Path) -> Result<(), Error> {
+    fn add_dir(&mut self, dir: &Path) -> Result<(), Error> {
         for (name, origin, text) in user_templates(dir)? {
             self.origins.insert(name.clone(), origin.clone());
             match guard(&text) {
@@ -273,8 +273,10 @@ impl Templates {
         service: Option<&str>,
         conditions: &Conditions<'_>,
     ) -> Result<Vec<Value>, Error> {
+        // Only a condition that is defined and false skips: an undefined one
+        // is an error under strict undefined, which rendering reports.
         if let Some(condition) = conditions.get(name)
-            && condition.eval(ctx).is_ok_and(|v| !v.is_true())
+            && condition.eval(ctx).is_ok_and(|v| !v.is_undefined() && !v.is_true())
         {
             return Ok(Vec::new());
         }
@@ -1534,6 +1536,12 @@ mod tests {
         assert!(template.ends_with("extra.yaml"), "{template}");
         assert_eq!(line, 1);
         assert!(message.contains("undefined"), "{message}");
+        // A bare undefined name evaluates to undefined, not to an error: it
+        // must still be reported, as `{% if %}` in the template reports it.
+        let (_, line, message) =
+            template_err(&[("service/extra.yaml", "{% if nope %}\nx: 1\n{% endif %}\n")]);
+        assert_eq!(line, 1);
+        assert!(message.contains("undefined"), "{message}");
     }
 
     #[test]
@@ -1629,6 +1637,12 @@ mod tests {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ svc.nope.deeper }}\n",
         )]);
         assert_eq!(line, 4);
+        assert!(message.contains("undefined"), "{message}");
+        // A bare undefined name evaluates to undefined, not to an error: it
+        // must still be reported, as `{% if %}` in the template reports it.
+        let (_, line, message) =
+            template_err(&[("service/extra.yaml", "{% if nope %}\nx: 1\n{% endif %}\n")]);
+        assert_eq!(line, 1);
         assert!(message.contains("undefined"), "{message}");
     }
 

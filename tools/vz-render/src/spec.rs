@@ -40,11 +40,6 @@ pub fn read(input: &Input) -> Result<Source, Error> {
     Ok(Source { name: input.name(), text: input.read_text()?, dir })
 }
 
-/// Reads and checks the spec named by `input`, locating every key and value.
-pub fn load(input: &Input) -> Result<Loaded, Error> {
-    parse(&read(input)?, Locate::Everything)
-}
-
 /// Parses and checks a spec; errors name the line and column of what they
 /// are about when `locate` is [`Locate::Everything`] (otherwise the start of
 /// the document).

@@ -3,8 +3,7 @@
 //! (or key) was written, the path, what was expected, and the near miss.
 
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::Deserializer;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -34,14 +33,13 @@ pub fn check(
     Err(Error::many(found.into_iter().map(|(_, e)| e).collect()))
 }
 
-/// The value constraints of a schema (`pattern`, `minimum`, `maximum`,
-/// `minLength`, `minItems`, `not: {const}`) and the keywords that lead to
-/// them (`$ref`, `$defs`, `properties`, `additionalProperties`, `items`,
-/// `anyOf`/`oneOf`), read from the schema's text. Types, required and
-/// unknown fields are the typed read's job; together they are the happy
-/// path, and [`check`] (whose validator takes milliseconds to compile) runs
-/// only to explain a failure. Reading just these keywords skips the
-/// descriptions, which a `Value` would copy: a third of the cost.
+/// The value constraints of the values schema (`pattern`, `minimum`,
+/// `maximum`, `minLength`, `minItems`, `not: {const}`) and the keywords that
+/// lead to them (`$ref`, `$defs`, `properties`, `additionalProperties`,
+/// `items`, `anyOf`/`oneOf`), as [`crate::model::generate_constraints`]
+/// writes them. Types, required and unknown fields are the typed read's
+/// job; together they are the happy path, and [`check`] (whose validator
+/// takes milliseconds to compile) runs only to explain a failure.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Constraints {
@@ -51,12 +49,12 @@ pub struct Constraints {
     defs: BTreeMap<String, Constraints>,
     any_of: Vec<Constraints>,
     one_of: Vec<Constraints>,
+    /// Kept only as `null`, to tell an `Option`'s branches apart.
     #[serde(rename = "type")]
-    kind: Option<Value>,
+    kind: Option<String>,
     #[serde(rename = "const")]
     constant: Option<Value>,
     properties: BTreeMap<String, Constraints>,
-    #[serde(deserialize_with = "schema_not_flag")]
     additional_properties: Option<Box<Constraints>>,
     items: Option<Box<Constraints>>,
     minimum: Option<f64>,
@@ -90,32 +88,14 @@ impl Pattern {
     }
 }
 
-/// `additionalProperties`: a schema, or `true`/`false` (nothing to check).
-fn schema_not_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Constraints>>, D::Error> {
-    struct Visit;
-    impl<'de> Visitor<'de> for Visit {
-        type Value = Option<Box<Constraints>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a schema or a boolean")
-        }
-        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            Constraints::deserialize(MapAccessDeserializer::new(map)).map(|c| Some(Box::new(c)))
-        }
-    }
-    d.deserialize_any(Visit)
-}
-
 impl Constraints {
     /// The constraints of the values schema
-    /// ([`crate::model::VALUES_CONSTRAINTS`]), read once per run.
-    pub fn values() -> &'static Constraints {
-        static VALUES: OnceLock<Constraints> = OnceLock::new();
-        VALUES.get_or_init(|| {
-            Constraints::parse(crate::model::VALUES_CONSTRAINTS).unwrap_or_default()
-        })
+    /// ([`crate::model::VALUES_CONSTRAINTS`]), read once per run; `None` if
+    /// they do not read (a test says they do), and then every value goes
+    /// to the full validator.
+    pub fn values() -> Option<&'static Constraints> {
+        static VALUES: OnceLock<Option<Constraints>> = OnceLock::new();
+        VALUES.get_or_init(|| Constraints::parse(crate::model::VALUES_CONSTRAINTS).ok()).as_ref()
     }
 
     /// Reads the constraints of a schema's text.
@@ -177,9 +157,7 @@ impl Constraints {
             let branches = if node.any_of.is_empty() { &node.one_of } else { &node.any_of };
             let enumeration = branches.iter().all(|b| b.constant.is_some());
             if !enumeration
-                && let Some(b) = branches
-                    .iter()
-                    .find(|b| b.kind.as_ref().and_then(Value::as_str) != Some("null"))
+                && let Some(b) = branches.iter().find(|b| b.kind.as_deref() != Some("null"))
             {
                 node = b;
                 continue;
@@ -460,7 +438,7 @@ mod tests {
 
     #[test]
     fn the_values_schema_reads_as_constraints() {
-        // `Constraints::values` falls back to no constraints at all.
+        // Otherwise every render would run the slow validator.
         let c = Constraints::parse(crate::model::VALUES_CONSTRAINTS).expect("constraints read");
         assert!(c.defs.contains_key("Service"), "{c:?}");
     }
@@ -496,7 +474,11 @@ mod tests {
         for (instance, valid) in cases {
             let full = check(schema, &instance, &|_, _| Location::input("t")).is_ok();
             assert_eq!(full, valid, "validator on {instance}");
-            assert_eq!(Constraints::values().allow(&instance), valid, "fast path on {instance}");
+            assert_eq!(
+                Constraints::values().is_some_and(|c| c.allow(&instance)),
+                valid,
+                "fast path on {instance}"
+            );
         }
     }
 }
