@@ -26,6 +26,7 @@ pub mod duration;
 pub mod error;
 pub mod fastyaml;
 pub mod input;
+pub mod json;
 pub mod jsonloc;
 pub mod merge;
 pub mod output;

@@ -10,18 +10,32 @@ use std::io::Write;
 /// prints a JSON answer.
 pub fn pretty_json(value: &impl serde::Serialize) -> String {
     // Serialising a value made of maps with string keys cannot fail.
-    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
-    s.push('\n');
-    s
+    let mut bytes = crate::json::to_vec_pretty(value).unwrap_or_default();
+    same_as_serde_json(value, &bytes);
+    bytes.push(b'\n');
+    // vz::json writes the UTF-8 it is given, and ASCII around it.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// In debug builds, that `ours` is what serde_json writes for `value`: the
+/// whole test suite proves [`crate::json`] equal to it.
+fn same_as_serde_json(value: &impl serde::Serialize, ours: &[u8]) {
+    if cfg!(debug_assertions) {
+        let theirs = serde_json::to_vec_pretty(value).unwrap_or_default();
+        assert!(ours == theirs.as_slice(), "vz::json and serde_json disagree");
+    }
 }
 
 /// Writes `value` to standard output as [`pretty_json`], serialised
-/// straight into a buffered writer: a large answer is not held in memory a
-/// second time. Serialising cannot fail once the value is built, so this is
+/// straight to it in 64 KiB pieces ([`crate::json`]): a large answer is not
+/// held in memory a second time. Serialising cannot fail once the value is built, so this is
 /// still all or nothing, short of a closed pipe.
 pub fn emit_json(value: &impl serde::Serialize) -> Result<(), Error> {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, value)
+    if cfg!(debug_assertions) {
+        same_as_serde_json(value, &crate::json::to_vec_pretty(value).unwrap_or_default());
+    }
+    let mut out = std::io::stdout().lock();
+    crate::json::to_writer_pretty(&mut out, value)
         .map_err(std::io::Error::from)
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
