@@ -69,10 +69,12 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     let threads = if large { crate::cores() } else { 1 };
     let len = match usize::try_from(meta.len()) {
         Ok(len) if large && threads > 1 => len,
-        // As `std::fs::read` does, from the file already open.
+        // As `std::fs::read` does, from the file already open, but through
+        // `take`: `File`'s own `read_to_end` asks for the size and position
+        // again (two system calls per file, known here already).
         size => {
             let mut bytes = Vec::with_capacity(size.unwrap_or(0));
-            (&file).read_to_end(&mut bytes)?;
+            (&file).take(u64::MAX).read_to_end(&mut bytes)?;
             return Ok(bytes);
         }
     };
