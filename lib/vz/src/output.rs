@@ -28,8 +28,8 @@ fn same_as_serde_json(value: &impl serde::Serialize, ours: &[u8]) {
 
 /// Writes `value` to standard output as [`pretty_json`], serialised
 /// straight to it in 64 KiB pieces ([`crate::json`]): a large answer is not
-/// held in memory a second time. Serialising cannot fail once the value is built, so this is
-/// still all or nothing, short of a closed pipe.
+/// held in memory a second time. Serialising cannot fail once the value is
+/// built, so this is still all or nothing, short of a closed pipe.
 pub fn emit_json(value: &impl serde::Serialize) -> Result<(), Error> {
     if cfg!(debug_assertions) {
         same_as_serde_json(value, &crate::json::to_vec_pretty(value).unwrap_or_default());
