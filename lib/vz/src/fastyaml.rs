@@ -84,7 +84,10 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = Reader {
         text,
-        lines: Vec::new(),
+        // At most one line per line break (and the last): made once at its
+        // size rather than grown by doubling, which leaves each smaller
+        // copy behind (1.8 MB of them for a 1 MB file).
+        lines: Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1),
         i: 0,
         locate,
         depth: 0,

@@ -494,9 +494,10 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
         parse_documents(&input.read_text()?, &input.name(), locate)
     });
     // The first problem in input order, as reading them one by one would meet it.
-    let mut all = Vec::new();
+    let parsed: Vec<Vec<Document>> = parsed.into_iter().collect::<Result<_, _>>()?;
+    let mut all = Vec::with_capacity(parsed.iter().map(Vec::len).sum());
     for docs in parsed {
-        all.extend(docs?);
+        all.extend(docs);
     }
     Ok(all)
 }
