@@ -321,24 +321,26 @@ impl Locators {
     /// The pod specs of `object` (none when it has no locator, or the
     /// locator's path is absent, as in a Rollout with `workloadRef`).
     pub fn pod_specs<'a>(&'a self, object: &'a Object) -> Vec<PodSpec<'a>> {
-        let Some(paths) = self.paths(object) else { return Vec::new() };
-        paths
-            .iter()
-            .filter_map(|p| {
-                object.get(p).filter(|v| v.is_object()).map(|spec| PodSpec { path: p, spec })
-            })
-            .collect()
+        self.checked_pod_specs(object).unwrap_or_default()
     }
-}
 
-impl Locators {
-    /// The first pod-spec path of `object` that holds something other than
-    /// a mapping (`spec: [...]`), if any.
-    pub fn malformed<'a>(&'a self, object: &'a Object) -> Option<&'a str> {
-        self.paths(object)?
-            .iter()
-            .find(|p| object.get(p).is_some_and(|v| !v.is_object() && !v.is_null()))
-            .map(String::as_str)
+    /// [`Locators::pod_specs`], or the first pod-spec path of `object` that
+    /// holds something other than a mapping (`spec: [...]`): each path is
+    /// looked up once.
+    pub fn checked_pod_specs<'a>(
+        &'a self,
+        object: &'a Object,
+    ) -> Result<Vec<PodSpec<'a>>, &'a str> {
+        let Some(paths) = self.paths(object) else { return Ok(Vec::new()) };
+        let mut specs = Vec::with_capacity(paths.len());
+        for p in paths {
+            match object.get(p) {
+                Some(spec) if spec.is_object() => specs.push(PodSpec { path: p, spec }),
+                Some(v) if !v.is_null() => return Err(p),
+                _ => {}
+            }
+        }
+        Ok(specs)
     }
 }
 
@@ -379,6 +381,21 @@ mod tests {
             "metadata": {"name": "r"}, "spec": {"workloadRef": {"kind": "Deployment"}}}));
         assert!(l.is_workload(&ref_only));
         assert!(l.pod_specs(&ref_only).is_empty());
+    }
+
+    #[test]
+    fn a_pod_spec_that_is_not_a_mapping_is_named() {
+        let l = Locators::default();
+        let bad = object(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d"}, "spec": {"template": {"spec": ["x"]}}}));
+        assert_eq!(l.checked_pod_specs(&bad).err(), Some("spec.template.spec"));
+        assert!(l.pod_specs(&bad).is_empty());
+        let none = object(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d"}, "spec": {"template": {"spec": null}}}));
+        assert_eq!(l.checked_pod_specs(&none).map(|s| s.len()), Ok(0));
+        let service =
+            object(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}));
+        assert_eq!(l.checked_pod_specs(&service).map(|s| s.len()), Ok(0));
     }
 
     #[test]

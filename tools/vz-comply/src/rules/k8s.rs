@@ -215,10 +215,12 @@ fn pods<'a>(ctx: &'a Context<'_>, o: &'a Object) -> Option<Result<Vec<PodSpec<'a
     if !ctx.locators.is_workload(o) {
         return None;
     }
-    if let Some(path) = ctx.locators.malformed(o) {
-        return Some(Err(Verdict::Error(format!("{path} is not a mapping (a pod spec)"))));
-    }
-    let specs = ctx.locators.pod_specs(o);
+    let specs = match ctx.locators.checked_pod_specs(o) {
+        Ok(specs) => specs,
+        Err(path) => {
+            return Some(Err(Verdict::Error(format!("{path} is not a mapping (a pod spec)"))));
+        }
+    };
     if specs.is_empty() {
         return Some(Err(Verdict::NotApplicable(
             "no pod template in the object (e.g. a workloadRef)".into(),
