@@ -47,7 +47,6 @@ pub mod write;
 use crate::yaml::SourceMap;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 /// The deepest nesting read here (and by [`crate::jsonloc`]); deeper
 /// documents go to the full parser, which enforces [`crate::yaml::MAX_DEPTH`].
@@ -282,14 +281,7 @@ impl<'a> Reader<'a> {
     fn enter_key(&mut self, key: &str) -> usize {
         let len = self.path.len();
         if self.locate {
-            if !key.is_empty() && !key.bytes().any(|c| matches!(c, b'.' | b'[' | b']' | b'"')) {
-                if len > 0 {
-                    self.path.push('.');
-                }
-                self.path.push_str(key);
-            } else {
-                self.path = crate::path::key(&self.path, key);
-            }
+            crate::path::push_key(&mut self.path, key);
         }
         len
     }
@@ -298,7 +290,7 @@ impl<'a> Reader<'a> {
     fn enter_index(&mut self, i: usize) -> usize {
         let len = self.path.len();
         if self.locate {
-            let _ = write!(self.path, "[{i}]");
+            crate::path::push_index(&mut self.path, i);
         }
         len
     }

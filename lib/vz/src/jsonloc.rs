@@ -271,15 +271,7 @@ impl Reader<'_> {
     /// returns the length to go back to.
     fn enter_key(&mut self, key: &str) -> usize {
         let len = self.path.len();
-        if !key.is_empty() && !key.bytes().any(|c| matches!(c, b'.' | b'[' | b']' | b'"')) {
-            if len > 0 {
-                self.path.push('.');
-            }
-            self.path.push_str(key);
-        } else {
-            // A quoted segment does not depend on what comes before it.
-            self.path.push_str(&crate::path::key("", key));
-        }
+        crate::path::push_key(&mut self.path, key);
         len
     }
 
@@ -287,19 +279,7 @@ impl Reader<'_> {
     /// returns the length to go back to.
     fn enter_index(&mut self, i: usize) -> usize {
         let len = self.path.len();
-        let mut digits = [0u8; 20];
-        let (mut n, mut at) = (i, digits.len());
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.path.push('[');
-        self.path.extend(digits[at..].iter().map(|&d| char::from(d)));
-        self.path.push(']');
+        crate::path::push_index(&mut self.path, i);
         len
     }
 

@@ -13,12 +13,16 @@ pub fn key(parent: &str, key: &str) -> String {
 
 /// The path of item `i` inside `parent`.
 pub fn index(parent: &str, i: usize) -> String {
-    format!("{parent}[{i}]")
+    let mut path = String::with_capacity(parent.len() + 8);
+    path.push_str(parent);
+    push_index(&mut path, i);
+    path
 }
 
-/// Appends `key` to `path`, as [`key`] joins them.
+/// Appends `key` to `path`, as [`key`] joins them: the readers that locate
+/// every value build their paths with this and [`push_index`].
 pub fn push_key(path: &mut String, key: &str) {
-    if key.is_empty() || key.contains(['.', '[', ']', '"']) {
+    if key.is_empty() || key.bytes().any(|c| matches!(c, b'.' | b'[' | b']' | b'"')) {
         path.push('[');
         path.push_str(&serde_json::Value::String(key.to_string()).to_string());
         path.push(']');
@@ -32,8 +36,9 @@ pub fn push_key(path: &mut String, key: &str) {
 
 /// Appends item `i` to `path`, as [`index`] joins them.
 pub fn push_index(path: &mut String, i: usize) {
-    use std::fmt::Write as _;
-    let _ = write!(path, "[{i}]");
+    path.push('[');
+    path.push_str(itoa::Buffer::new().format(i));
+    path.push(']');
 }
 
 /// The parent of `path`, `None` for the root.
