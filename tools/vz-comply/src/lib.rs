@@ -208,7 +208,10 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     // still reported first, as if they were read first.
     let (setup, objects) = std::thread::scope(|scope| {
         let reading = (!args.list_rules).then(|| scope.spawn(|| read_objects(&inputs)));
-        vz::par::step_aside();
+        if reading.is_some() {
+            // The reading thread starts at once instead of after the setup.
+            vz::par::step_aside();
+        }
         let setup = setup(&args);
         let objects = reading.map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         (setup, objects)
