@@ -67,6 +67,28 @@ pub fn to_writer_pretty<W: Write, T: Serialize + ?Sized>(out: W, value: &T) -> R
     ser.flush()
 }
 
+/// The items of a list as [`to_writer_pretty`] writes them inside a list
+/// at `depth` levels of indentation: each on a line of its own, indented,
+/// and after a comma unless it is the first of the list (`first`). A list
+/// is `[`, its items written in one or several calls, then `\n`, the
+/// indentation of the level above and `]`: its items can be written apart
+/// (on several threads) and put together.
+pub fn items_to_writer_pretty<W: Write, T: Serialize>(
+    out: W,
+    items: &[T],
+    depth: usize,
+    first: bool,
+) -> Result<(), Error> {
+    let mut ser =
+        Serializer { out, buf: Vec::with_capacity(CHUNK + 4096), indent: depth, has_value: false };
+    for (i, item) in items.iter().enumerate() {
+        ser.item(first && i == 0);
+        item.serialize(&mut ser)?;
+        ser.maybe_flush()?;
+    }
+    ser.flush()
+}
+
 /// `value` as indented JSON (no newline after it).
 pub fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();

@@ -56,3 +56,190 @@ pub fn emit(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))
 }
+
+/// [`emit_json`] for an answer that is mostly one long list (vz-comply's
+/// results), whose items are rendered on every core: `value` is the answer
+/// with the list left empty, so that its top-level field `field` (a plain
+/// name) renders as `[]`, and `items` are the list's items. Writes what
+/// [`emit_json`] writes for the answer with the items in the list.
+pub fn emit_json_list<T: serde::Serialize + Sync>(
+    value: &impl serde::Serialize,
+    field: &str,
+    items: &[T],
+) -> Result<(), Error> {
+    if cfg!(debug_assertions) {
+        let mut ours = Vec::new();
+        write_json_list(&mut ours, value, field, items).map_err(|e| Error::io("<stdout>", e))?;
+        same_list_as_serde_json(value, field, items, &ours);
+    }
+    let mut out = std::io::stdout().lock();
+    write_json_list(&mut out, value, field, items)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
+/// [`same_as_serde_json`] for [`emit_json_list`]: serde_json's answer is
+/// its rendering of `value` with its rendering of `items` in the place of
+/// the empty list, indented a level (JSON text holds no line break of its
+/// own, so every line break starts a line to indent).
+fn same_list_as_serde_json<T: serde::Serialize>(
+    value: &impl serde::Serialize,
+    field: &str,
+    items: &[T],
+    ours: &[u8],
+) {
+    let head = serde_json::to_vec_pretty(value).unwrap_or_default();
+    let hole = format!("\n  \"{field}\": []");
+    let at = memchr::memmem::find(&head, hole.as_bytes()).map_or(head.len(), |at| at + hole.len());
+    let mut theirs = head[..at.saturating_sub(2)].to_vec();
+    for b in serde_json::to_vec_pretty(items).unwrap_or_default() {
+        theirs.push(b);
+        if b == b'\n' {
+            theirs.extend_from_slice(b"  ");
+        }
+    }
+    theirs.extend_from_slice(&head[at..]);
+    theirs.push(b'\n');
+    assert!(ours == theirs.as_slice(), "vz::json and serde_json disagree on a list apart");
+}
+
+/// Below this many items, a list is rendered on the calling thread alone.
+const PARALLEL_ITEMS: usize = 1024;
+
+/// [`emit_json_list`] to `out`. The calling thread writes the first part of
+/// the items as it renders them; the others are rendered meanwhile, each
+/// on a thread of its own, and written after it in order.
+fn write_json_list<T: serde::Serialize + Sync>(
+    out: &mut impl Write,
+    value: &impl serde::Serialize,
+    field: &str,
+    items: &[T],
+) -> std::io::Result<()> {
+    let head = crate::json::to_vec_pretty(value)?;
+    same_as_serde_json(value, &head);
+    // A line break followed by two spaces and a quote starts a top-level
+    // field: JSON text holds no line break of its own.
+    let hole = format!("\n  \"{field}\": []");
+    let Some(at) = memchr::memmem::find(&head, hole.as_bytes()) else {
+        return Err(std::io::Error::other(format!("no empty top-level list {field:?} to fill")));
+    };
+    let close = at + hole.len() - 1;
+    if items.is_empty() {
+        return out.write_all(&head).and_then(|()| out.write_all(b"\n"));
+    }
+    out.write_all(&head[..close])?;
+    let parts = if items.len() < PARALLEL_ITEMS { 1 } else { crate::cores() };
+    let per = items.len().div_ceil(parts);
+    std::thread::scope(|scope| {
+        let rest: Vec<_> = items
+            .chunks(per)
+            .skip(1)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut pieces = Pieces::default();
+                    crate::json::items_to_writer_pretty(&mut pieces, part, 2, false)
+                        .map(|()| pieces.0)
+                })
+            })
+            .collect();
+        if !rest.is_empty() {
+            crate::par::step_aside();
+        }
+        crate::json::items_to_writer_pretty(&mut *out, &items[..per], 2, true)?;
+        for part in rest {
+            for piece in part.join().unwrap_or_else(|e| std::panic::resume_unwind(e))? {
+                out.write_all(&piece)?;
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    out.write_all(b"\n  ]")?;
+    out.write_all(&head[close + 1..])?;
+    out.write_all(b"\n")
+}
+
+/// A writer keeping what it is given as it comes, piece by piece (the JSON
+/// writer's 64 KiB pieces): no copying into an ever larger buffer.
+#[derive(Default)]
+struct Pieces(Vec<Vec<u8>>);
+
+impl Write for Pieces {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.push(bytes.to_vec());
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    struct Answer<'a> {
+        before: &'a str,
+        items: Vec<Item>,
+        after: Vec<u32>,
+    }
+
+    #[derive(Clone, Serialize)]
+    struct Item {
+        name: String,
+        tags: Vec<String>,
+        nested: Option<Box<Item>>,
+    }
+
+    fn item(i: usize) -> Item {
+        Item {
+            name: format!("item \"{i}\"\n"),
+            tags: (0..i % 3).map(|t| t.to_string()).collect(),
+            nested: i.is_multiple_of(4).then(|| Box::new(item(i + 1))),
+        }
+    }
+
+    /// Whatever the number of items (below, at and above the number that
+    /// is rendered on several threads), the list is written as the whole
+    /// answer would be.
+    #[test]
+    fn a_list_rendered_apart_is_the_whole_answer() {
+        for n in [0, 1, 2, 5, PARALLEL_ITEMS - 1, PARALLEL_ITEMS, PARALLEL_ITEMS * 3 + 7] {
+            let items: Vec<Item> = (0..n).map(item).collect();
+            let whole = Answer { before: "a \"]\" [", items: items.clone(), after: vec![1, 2] };
+            let empty = Answer { items: Vec::new(), ..whole };
+            let mut ours = Vec::new();
+            write_json_list(&mut ours, &empty, "items", &items).unwrap();
+            let mut theirs = serde_json::to_vec_pretty(&Answer { items, ..empty }).unwrap();
+            theirs.push(b'\n');
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{n}");
+        }
+    }
+
+    /// The debug builds' check of a list rendered apart holds for the right
+    /// answer and catches a wrong one.
+    #[test]
+    fn the_check_of_a_list_apart_compares_the_whole_answer() {
+        let items: Vec<Item> = (0..3).map(item).collect();
+        let empty = Answer { before: "b", items: Vec::new(), after: vec![3] };
+        let mut ours = Vec::new();
+        write_json_list(&mut ours, &empty, "items", &items).unwrap();
+        same_list_as_serde_json(&empty, "items", &items, &ours);
+        let wrong = String::from_utf8(ours).unwrap().replacen("  ", "   ", 1);
+        let r = std::panic::catch_unwind(|| {
+            same_list_as_serde_json(&empty, "items", &items, wrong.as_bytes())
+        });
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn a_list_that_is_not_there_is_an_error() {
+        let answer = Answer { before: "", items: vec![item(1)], after: Vec::new() };
+        let e = write_json_list(&mut Vec::new(), &answer, "items", &[1]).unwrap_err();
+        assert_eq!(e.to_string(), "no empty top-level list \"items\" to fill");
+        let e = write_json_list(&mut Vec::new(), &answer, "nothing", &[1]).unwrap_err();
+        assert_eq!(e.to_string(), "no empty top-level list \"nothing\" to fill");
+    }
+}

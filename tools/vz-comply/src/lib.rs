@@ -237,7 +237,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     let passed = overall < fail_on;
     let used: BTreeSet<&str> = results.iter().map(|r| r.rule.as_str()).collect();
     let rules = catalog.infos().into_iter().filter(|r| used.contains(r.id.as_str())).collect();
-    let report = Report {
+    let mut report = Report {
         overall,
         summary: Summary::of(objects.len(), &results),
         frameworks: frameworks.coverage(&selected, &results),
@@ -260,7 +260,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
             w.waiver.source
         ));
     }
-    emit(&report, format, ctx)?;
+    emit(&mut report, format, ctx)?;
     // The process ends here: leave the memory to the OS rather than free
     // every object and result one by one (a twentieth of a large run).
     std::mem::forget(report);
@@ -357,9 +357,15 @@ fn fmt_date(w: &report::WaiverInfo) -> String {
     w.waiver.expires.map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn emit(report: &Report, format: OutputFormat, ctx: &Ctx) -> Result<(), Error> {
+fn emit(report: &mut Report, format: OutputFormat, ctx: &Ctx) -> Result<(), Error> {
     let text = match format {
-        OutputFormat::Json => return vz::output::emit_json(report),
+        OutputFormat::Json => {
+            // Most of the report: its results are rendered on every core.
+            let results = std::mem::take(&mut report.results);
+            let emitted = vz::output::emit_json_list(report, "results", &results);
+            report.results = results;
+            return emitted;
+        }
         OutputFormat::Sarif => return vz::output::emit_json(&report::sarif::render(report)),
         OutputFormat::Table => report::table::render(report, ctx.stdout_color),
         OutputFormat::Junit => report::junit::render(report),
