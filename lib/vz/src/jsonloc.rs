@@ -133,8 +133,7 @@ impl Reader<'_> {
     fn skip_ws(&mut self) {
         loop {
             // Indentation first: runs of spaces are most of it.
-            let rest = self.bytes.get(self.i..).unwrap_or_default();
-            self.i += rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+            self.i += crate::fastyaml::spaces(self.bytes.get(self.i..).unwrap_or_default());
             match self.peek() {
                 Some(b'\t') => self.i += 1,
                 Some(b'\n') => {
