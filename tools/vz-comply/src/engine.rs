@@ -7,7 +7,7 @@ use crate::object::Object;
 use crate::report::{Skipped, WaiverAudit};
 use crate::rules::app::AppRule;
 use crate::rules::custom::CustomRule;
-use crate::rules::k8s::{self, Context, K8sRule};
+use crate::rules::k8s::{self, Context, K8sRule, Subject};
 use crate::rules::{Verdict, app};
 use crate::waiver::Waiver;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,12 +46,13 @@ impl Rule {
     fn evaluate<'a>(
         &self,
         ctx: &Context<'_>,
-        object: &'a Object,
+        object: &Subject<'a>,
         settings: &std::cell::OnceCell<app::Settings<'a>>,
     ) -> Option<Verdict> {
         match self {
             Rule::K8s(r) => r.check(ctx, object),
             Rule::App(r) => object.config.then(|| {
+                let object = object.object();
                 r.check_settings(object, settings.get_or_init(|| app::Settings::of(object.value())))
             }),
             Rule::Custom(r) => r.applies(object).then(|| r.check(object, ctx.locators)),
@@ -200,8 +201,9 @@ fn evaluate_object(
     let mut own_used = vec![false; own.len()];
     let reference = object.reference();
     let settings = std::cell::OnceCell::new();
+    let subject = Subject::new(object, ctx);
     for (rule_rank, rule) in (0..).zip(&catalog.rules) {
-        let Some(verdict) = rule.evaluate(ctx, object, &settings) else { continue };
+        let Some(verdict) = rule.evaluate(ctx, &subject, &settings) else { continue };
         let info = rule.info();
         let mut result = result(info, &reference, object, verdict);
         result.rank = (rule_rank, input_rank);

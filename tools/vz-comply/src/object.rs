@@ -158,10 +158,8 @@ pub struct PodSpec<'a> {
 /// A container inside a pod spec.
 #[derive(Clone, Debug)]
 pub struct Container<'a> {
-    /// The path of the pod spec it is in.
-    pod: &'a str,
-    /// Its index in its list.
-    index: usize,
+    /// Its path (`spec.template.spec.initContainers[0]`).
+    path: String,
     /// `name` (or `#N` when unnamed).
     pub name: std::borrow::Cow<'a, str>,
     /// `containers`, `initContainers` or `ephemeralContainers`.
@@ -172,8 +170,8 @@ pub struct Container<'a> {
 
 impl Container<'_> {
     /// Its path (`spec.template.spec.initContainers[0]`).
-    pub fn path(&self) -> String {
-        format!("{}.{}[{}]", self.pod, self.list, self.index)
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// How messages name it: `container "app"`, `init container "migrate"`.
@@ -203,7 +201,11 @@ pub fn containers<'a>(pod: &PodSpec<'a>) -> Vec<Container<'a>> {
                 Some(n) => std::borrow::Cow::Borrowed(n),
                 None => std::borrow::Cow::Owned(format!("#{index}")),
             };
-            out.push(Container { pod: pod.path, index, name, list, value: c });
+            let mut path = String::with_capacity(pod.path.len() + list.len() + 8);
+            path.push_str(pod.path);
+            vz::path::push_key(&mut path, list);
+            vz::path::push_index(&mut path, index);
+            out.push(Container { path, name, list, value: c });
         }
     }
     out

@@ -21,16 +21,51 @@ pub struct K8sRule {
     check: Check,
 }
 
-type Check = fn(&Context<'_>, &Object) -> Option<Verdict>;
+type Check = fn(&Context<'_>, &Subject<'_>) -> Option<Verdict>;
 
 impl K8sRule {
     /// Evaluates the rule on `object`; `None` when the rule is not about
     /// objects of its kind.
-    pub fn check(&self, ctx: &Context<'_>, object: &Object) -> Option<Verdict> {
+    pub fn check(&self, ctx: &Context<'_>, object: &Subject<'_>) -> Option<Verdict> {
         if object.config {
             return None;
         }
         (self.check)(ctx, object)
+    }
+}
+
+/// An object as the rules see it, with what most of them ask worked out
+/// the first time one does: its pod specs and their containers (looking
+/// them up for each rule was a quarter of checking a workload).
+pub struct Subject<'a> {
+    object: &'a Object,
+    ctx: &'a Context<'a>,
+    pods: std::cell::OnceCell<Option<Result<Vec<Pod<'a>>, Verdict>>>,
+}
+
+/// A pod spec and its containers.
+struct Pod<'a> {
+    spec: PodSpec<'a>,
+    containers: Vec<Container<'a>>,
+}
+
+impl<'a> Subject<'a> {
+    /// `object` in the run `ctx` describes, nothing about it worked out yet.
+    pub fn new(object: &'a Object, ctx: &'a Context<'a>) -> Self {
+        Subject { object, ctx, pods: std::cell::OnceCell::new() }
+    }
+
+    /// The object, for as long as the run has it.
+    pub fn object(&self) -> &'a Object {
+        self.object
+    }
+}
+
+impl std::ops::Deref for Subject<'_> {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        self.object
     }
 }
 
@@ -211,7 +246,16 @@ fn verdict(violations: Vec<Violation>) -> Verdict {
 /// The pod specs of a workload: `None` when the object is not a workload,
 /// `Some(Err)` when a workload has none (an Argo Rollout with workloadRef)
 /// or its containers are not lists.
-fn pods<'a>(ctx: &'a Context<'_>, o: &'a Object) -> Option<Result<Vec<PodSpec<'a>>, Verdict>> {
+fn pods<'s, 'a>(o: &'s Subject<'a>) -> Option<Result<&'s [Pod<'a>], Verdict>> {
+    match o.pods.get_or_init(|| find_pods(o.ctx, o.object)) {
+        None => None,
+        Some(Ok(pods)) => Some(Ok(pods)),
+        Some(Err(v)) => Some(Err(v.clone())),
+    }
+}
+
+/// [`pods`], looked up.
+fn find_pods<'a>(ctx: &'a Context<'a>, o: &'a Object) -> Option<Result<Vec<Pod<'a>>, Verdict>> {
     if !ctx.locators.is_workload(o) {
         return None;
     }
@@ -236,22 +280,21 @@ fn pods<'a>(ctx: &'a Context<'_>, o: &'a Object) -> Option<Result<Vec<PodSpec<'a
             }
         }
     }
-    Some(Ok(specs))
+    Some(Ok(specs.into_iter().map(|spec| Pod { containers: containers(&spec), spec }).collect()))
 }
 
 /// Runs `f` on every pod spec of a workload.
 fn each_pod(
-    ctx: &Context<'_>,
-    o: &Object,
+    o: &Subject<'_>,
     mut f: impl FnMut(&PodSpec<'_>, &mut Vec<Violation>),
 ) -> Option<Verdict> {
-    let specs = match pods(ctx, o)? {
+    let specs = match pods(o)? {
         Ok(s) => s,
         Err(v) => return Some(v),
     };
     let mut out = Vec::new();
-    for pod in &specs {
-        f(pod, &mut out);
+    for pod in specs {
+        f(&pod.spec, &mut out);
     }
     Some(verdict(out))
 }
@@ -259,21 +302,20 @@ fn each_pod(
 /// Runs `f` on every container (those of the lists in `lists`) of every pod
 /// spec of a workload.
 fn each_container(
-    ctx: &Context<'_>,
-    o: &Object,
+    o: &Subject<'_>,
     lists: &[&str],
     mut f: impl FnMut(&PodSpec<'_>, &Container<'_>, &mut Vec<Violation>),
 ) -> Option<Verdict> {
-    let specs = match pods(ctx, o)? {
+    let specs = match pods(o)? {
         Ok(s) => s,
         Err(v) => return Some(v),
     };
     let mut out = Vec::new();
     let mut seen = false;
-    for pod in &specs {
-        for c in containers(pod).iter().filter(|c| lists.contains(&c.list)) {
+    for pod in specs {
+        for c in pod.containers.iter().filter(|c| lists.contains(&c.list)) {
             seen = true;
-            f(pod, c, &mut out);
+            f(&pod.spec, c, &mut out);
         }
     }
     if !seen {
@@ -306,8 +348,8 @@ fn container_field(c: &Container<'_>, field: &str) -> String {
 
 // ---- pod security -----------------------------------------------------------
 
-fn run_as_non_root(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |pod, c, out| {
+fn run_as_non_root(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |pod, c, out| {
         let non_root = security_field(pod, c, "runAsNonRoot");
         let user = security_field(pod, c, "runAsUser");
         match (&non_root, &user) {
@@ -340,8 +382,8 @@ fn run_as_non_root(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn read_only_root_filesystem(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn read_only_root_filesystem(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         if c.get("securityContext.readOnlyRootFilesystem").and_then(Value::as_bool) != Some(true) {
             out.push(violation(
                 o,
@@ -352,8 +394,8 @@ fn read_only_root_filesystem(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn drop_all_capabilities(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn drop_all_capabilities(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         let drops_all =
             c.get("securityContext.capabilities.drop").and_then(Value::as_array).is_some_and(|d| {
                 d.iter().any(|x| x.as_str().is_some_and(|s| s.eq_ignore_ascii_case("all")))
@@ -371,8 +413,8 @@ fn drop_all_capabilities(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn no_privilege_escalation(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn no_privilege_escalation(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         if c.get("securityContext.allowPrivilegeEscalation").and_then(Value::as_bool) != Some(false)
         {
             out.push(violation(
@@ -387,8 +429,8 @@ fn no_privilege_escalation(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn not_privileged(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn not_privileged(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         if c.get("securityContext.privileged").and_then(Value::as_bool) == Some(true) {
             out.push(violation(
                 o,
@@ -402,8 +444,8 @@ fn not_privileged(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn host_namespace(ctx: &Context<'_>, o: &Object, field: &str, what: &str) -> Option<Verdict> {
-    each_pod(ctx, o, |p, out| {
+fn host_namespace(_: &Context<'_>, o: &Subject<'_>, field: &str, what: &str) -> Option<Verdict> {
+    each_pod(o, |p, out| {
         if p.spec.get(field).and_then(Value::as_bool) == Some(true) {
             let message = format!("the pod shares {what} ({field}: true)");
             out.push(violation(o, vz::path::key(p.path, field), message));
@@ -411,8 +453,8 @@ fn host_namespace(ctx: &Context<'_>, o: &Object, field: &str, what: &str) -> Opt
     })
 }
 
-fn no_host_path(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_pod(ctx, o, |p, out| {
+fn no_host_path(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_pod(o, |p, out| {
         let volumes =
             p.spec.get("volumes").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
         for (i, v) in volumes.iter().enumerate() {
@@ -429,38 +471,37 @@ fn no_host_path(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn seccomp_profile(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |pod, c, out| {
-        match security_field(pod, c, "seccompProfile") {
-            Some((v, path)) => {
-                let kind = v.get("type").and_then(Value::as_str).unwrap_or_default();
-                if !matches!(kind, "RuntimeDefault" | "Localhost") {
-                    let shown = if kind.is_empty() { "no type" } else { kind };
-                    out.push(violation(
+fn seccomp_profile(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |pod, c, out| match security_field(pod, c, "seccompProfile") {
+        Some((v, path)) => {
+            let kind = v.get("type").and_then(Value::as_str).unwrap_or_default();
+            if !matches!(kind, "RuntimeDefault" | "Localhost") {
+                let shown = if kind.is_empty() { "no type" } else { kind };
+                out.push(violation(
                         o,
                         format!("{path}.type"),
                         format!("{} runs with seccomp profile {shown} (RuntimeDefault or Localhost required)", c.label()),
                     ));
-                }
             }
-            None => out.push(violation(
-                o,
-                container_field(c, "seccompProfile"),
-                format!(
-                    "{} has no seccomp profile (pod or container securityContext.seccompProfile)",
-                    c.label()
-                ),
-            )),
         }
+        None => out.push(violation(
+            o,
+            container_field(c, "seccompProfile"),
+            format!(
+                "{} has no seccomp profile (pod or container securityContext.seccompProfile)",
+                c.label()
+            ),
+        )),
     })
 }
 
 // ---- resources and probes ---------------------------------------------------
 
-fn resource(ctx: &Context<'_>, o: &Object, kind: &str, resource: &str) -> Option<Verdict> {
+fn resource(_: &Context<'_>, o: &Subject<'_>, kind: &str, resource: &str) -> Option<Verdict> {
     // Ephemeral containers may not set resources.
-    each_container(ctx, o, &["containers", "initContainers"], |_, c, out| {
-        let set = c.get(&format!("resources.{kind}.{resource}")).is_some_and(|v| match v {
+    each_container(o, &["containers", "initContainers"], |_, c, out| {
+        let set = c.value.get("resources").and_then(|r| r.get(kind)?.get(resource));
+        let set = set.is_some_and(|v| match v {
             Value::String(s) => !s.trim().is_empty(),
             Value::Number(_) => true,
             _ => false,
@@ -482,15 +523,15 @@ fn runs_to_completion(o: &Object, pod: &PodSpec<'_>) -> bool {
         || pod.spec.get("restartPolicy").and_then(Value::as_str).is_some_and(|p| p != "Always")
 }
 
-fn probe(ctx: &Context<'_>, o: &Object, field: &str) -> Option<Verdict> {
-    let specs = match pods(ctx, o)? {
+fn probe(_: &Context<'_>, o: &Subject<'_>, field: &str) -> Option<Verdict> {
+    let specs = match pods(o)? {
         Ok(s) => s,
         Err(v) => return Some(v),
     };
-    if specs.iter().all(|p| runs_to_completion(o, p)) {
+    if specs.iter().all(|p| runs_to_completion(o, &p.spec)) {
         return Some(Verdict::NotApplicable("the pod runs to completion".into()));
     }
-    each_container(ctx, o, &["containers"], |_, c, out| {
+    each_container(o, &["containers"], |_, c, out| {
         if !c.get(field).is_some_and(Value::is_object) {
             out.push(violation(
                 o,
@@ -518,8 +559,8 @@ fn image_of<'v>(c: &Container<'v>) -> Option<&'v str> {
     c.value.get("image").and_then(Value::as_str)
 }
 
-fn image_tag_pinned(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn image_tag_pinned(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         let Some(image) = image_of(c) else { return };
         let problem = match tag_and_digest(image) {
             (_, Some(_)) => return,
@@ -535,8 +576,8 @@ fn image_tag_pinned(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn image_digest(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn image_digest(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         let Some(image) = image_of(c) else { return };
         if tag_and_digest(image).1.is_none() {
             out.push(violation(
@@ -548,8 +589,8 @@ fn image_digest(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn image_pull_policy(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn image_pull_policy(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         let Some(image) = image_of(c) else { return };
         let (tag, digest) = tag_and_digest(image);
         if digest.is_some() {
@@ -580,7 +621,7 @@ fn image_pull_policy(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
 
 // ---- secrets ----------------------------------------------------------------
 
-fn no_secrets_in_configmaps(_: &Context<'_>, o: &Object) -> Option<Verdict> {
+fn no_secrets_in_configmaps(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     if o.kind != "ConfigMap" || o.group() != "" {
         return None;
     }
@@ -603,8 +644,8 @@ fn no_secrets_in_configmaps(_: &Context<'_>, o: &Object) -> Option<Verdict> {
     Some(verdict(out))
 }
 
-fn no_literal_secret_env(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_container(ctx, o, ALL_LISTS, |_, c, out| {
+fn no_literal_secret_env(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_container(o, ALL_LISTS, |_, c, out| {
         let Some(env) = c.value.get("env").and_then(Value::as_array) else { return };
         for (i, e) in env.iter().enumerate() {
             let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -630,8 +671,8 @@ fn no_literal_secret_env(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     })
 }
 
-fn no_service_account_token(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
-    each_pod(ctx, o, |p, out| {
+fn no_service_account_token(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+    each_pod(o, |p, out| {
         let path = vz::path::key(p.path, "automountServiceAccountToken");
         let why = match p.spec.get("automountServiceAccountToken").and_then(Value::as_bool) {
             Some(false) => return,
@@ -689,7 +730,7 @@ const NAMESPACED: &[&str] = &[
     "ResourceQuota",
 ];
 
-fn not_default_namespace(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
+fn not_default_namespace(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     if !NAMESPACED.contains(&o.kind.as_str()) && !ctx.locators.is_workload(o) {
         return None;
     }
@@ -701,7 +742,7 @@ fn not_default_namespace(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     Some(verdict(vec![violation(o, "metadata.namespace".into(), message.into())]))
 }
 
-fn ingress_tls(_: &Context<'_>, o: &Object) -> Option<Verdict> {
+fn ingress_tls(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     if o.kind != "Ingress" {
         return None;
     }
@@ -786,9 +827,9 @@ pub fn selects(selector: Option<&Value>, labels: &Map<String, Value>) -> bool {
     by_labels && by_exprs
 }
 
-fn network_policy(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
+fn network_policy(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     let policies = ctx.network_policies.get(o.namespace.as_str()).map_or(&[][..], Vec::as_slice);
-    each_pod(ctx, o, |p, out| {
+    each_pod(o, |p, out| {
         let labels = pod_labels(o, p);
         if policies.iter().any(|np| selects(np.pointer("/spec/podSelector"), labels)) {
             return;
@@ -815,7 +856,7 @@ const REPLICATED: &[&str] =
 
 /// The replicas a workload runs: `spec.replicas` (default 1), or the HPA's
 /// minReplicas and maxReplicas when one targets it.
-fn replicas(ctx: &Context<'_>, o: &Object) -> (i64, i64, bool) {
+fn replicas(ctx: &Context<'_>, o: &Subject<'_>) -> (i64, i64, bool) {
     if let Some(hpa) = ctx.autoscaler(o) {
         let min = hpa.pointer("/spec/minReplicas").and_then(Value::as_i64).unwrap_or(1);
         let max = hpa.pointer("/spec/maxReplicas").and_then(Value::as_i64).unwrap_or(min);
@@ -825,7 +866,7 @@ fn replicas(ctx: &Context<'_>, o: &Object) -> (i64, i64, bool) {
     (n, n, false)
 }
 
-fn pod_disruption_budget(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
+fn pod_disruption_budget(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     if !REPLICATED.contains(&o.kind.as_str()) || !ctx.locators.is_workload(o) {
         return None;
     }
@@ -833,13 +874,13 @@ fn pod_disruption_budget(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     if max < 2 {
         return Some(Verdict::NotApplicable("runs a single replica".into()));
     }
-    let specs = match pods(ctx, o)? {
+    let specs = match pods(o)? {
         Ok(s) => s,
         Err(v) => return Some(v),
     };
     let budgets = ctx.disruption_budgets.get(o.namespace.as_str()).map_or(&[][..], Vec::as_slice);
     let mut out = Vec::new();
-    for p in &specs {
+    for Pod { spec: p, .. } in specs {
         let labels = pod_labels(o, p);
         // A PDB's empty selector selects no pods (policy/v1).
         let covered = budgets.iter().any(|b| {
@@ -857,7 +898,7 @@ fn pod_disruption_budget(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
     Some(verdict(out))
 }
 
-fn hpa_min_replicas(_: &Context<'_>, o: &Object) -> Option<Verdict> {
+fn hpa_min_replicas(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     if o.kind != "HorizontalPodAutoscaler" {
         return None;
     }
@@ -873,7 +914,7 @@ fn hpa_min_replicas(_: &Context<'_>, o: &Object) -> Option<Verdict> {
     )]))
 }
 
-fn production_replicas(ctx: &Context<'_>, o: &Object) -> Option<Verdict> {
+fn production_replicas(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     if !REPLICATED.contains(&o.kind.as_str()) || !ctx.locators.is_workload(o) {
         return None;
     }
@@ -918,7 +959,7 @@ mod tests {
         let r = rules.iter().find(|r| r.info.id == rule).expect("rule exists");
         let locators = Locators::default();
         let ctx = Context::new(objects, &locators, None);
-        r.check(&ctx, &objects[i])
+        r.check(&ctx, &Subject::new(&objects[i], &ctx))
     }
 
     fn messages(v: Option<Verdict>) -> Vec<String> {
