@@ -92,8 +92,7 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
         depth: 0,
         path: String::new(),
         flow_min: 0,
-        values: Vec::new(),
-        keys: Vec::new(),
+        places: Default::default(),
     };
     let mut docs = Vec::new();
     let b = text.as_bytes();
@@ -229,12 +228,9 @@ struct Reader<'a> {
     path: String,
     /// The least indentation of the lines a flow collection goes on over.
     flow_min: usize,
-    /// The locations of the values in the current document (when locating),
-    /// in the order read: sorted into a map once, at the document's end,
-    /// which costs a fraction of keeping a map sorted as they come.
-    values: Vec<(String, At)>,
-    /// The locations of the keys, as `values`.
-    keys: Vec<(String, At)>,
+    /// The places of the values and keys of the current document (when
+    /// locating).
+    places: crate::sourcemap::Builder,
 }
 
 fn is_item(content: &str) -> bool {
@@ -278,12 +274,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         self.lines.clear();
-        // Later entries for a path replace earlier ones, as inserting them
-        // one by one would (collecting a map keeps the last of equal keys).
-        let map = SourceMap {
-            values: self.values.drain(..).collect(),
-            keys: self.keys.drain(..).collect(),
-        };
+        let map = self.places.finish();
         docs.push(Doc { value, line: first.no, column: first.indent + 1, map });
         Some(())
     }
@@ -313,13 +304,13 @@ impl<'a> Reader<'a> {
 
     fn value_at(&mut self, at: At) {
         if self.locate {
-            self.values.push((self.path.clone(), at));
+            self.places.value(&self.path, at);
         }
     }
 
     fn key_at(&mut self, at: At) {
         if self.locate {
-            self.keys.push((self.path.clone(), at));
+            self.places.key(&self.path, at);
         }
     }
 
@@ -1179,9 +1170,8 @@ mod tests {
         assert_eq!(fast.len(), full.len(), "{what}");
         for (a, b) in fast.iter().zip(&full) {
             assert_eq!(a.value, b.value, "{what}");
-            assert_eq!(a.map.values, b.map.values, "values in {what}");
-            assert_eq!(a.map.keys, b.map.keys, "keys in {what}");
-            assert_eq!(Some(&(a.line, a.column)), b.map.values.get(""), "start of {what}");
+            assert_eq!(a.map, b.map, "places in {what}");
+            assert_eq!(Some((a.line, a.column)), b.map.value(""), "start of {what}");
         }
         let values = parse(text).expect("read fast");
         assert_eq!(values, full.into_iter().map(|d| d.value).collect::<Vec<_>>(), "{what}");
@@ -1523,8 +1513,7 @@ mod tests {
             depth: 0,
             path: String::new(),
             flow_min: 0,
-            values: Vec::new(),
-            keys: Vec::new(),
+            places: Default::default(),
         };
         for parent in ["", "a", "a[0]", "b[\"x.y\"]"] {
             for key in ["k", "", "a.b", "x[0]", "q\"", "ü", "with space", "a]"] {
@@ -1579,8 +1568,7 @@ mod tests {
             assert_eq!(docs.len(), full.len(), "{text:?}");
             for (a, b) in docs.iter().zip(&full) {
                 assert_eq!(a.value, b.value, "{text:?}");
-                assert_eq!(a.map.values, b.map.values, "{text:?}");
-                assert_eq!(a.map.keys, b.map.keys, "{text:?}");
+                assert_eq!(a.map, b.map, "{text:?}");
             }
         }
         assert!(fast > cases / 5, "only {fast} of {cases} read fast");

@@ -369,8 +369,7 @@ fn assert_same_documents(fast: &[Document], full: Result<Vec<Document>, Error>, 
     for (a, b) in fast.iter().zip(&full) {
         assert_eq!(a.value, b.value, "{name}: the fast reader disagrees on a value");
         assert_eq!(a.at, b.at, "{name}: the fast reader disagrees on where a document starts");
-        assert_eq!(a.map.values, b.map.values, "{name}: the fast reader disagrees on locations");
-        assert_eq!(a.map.keys, b.map.keys, "{name}: the fast reader disagrees on key locations");
+        assert_eq!(a.map, b.map, "{name}: the fast reader disagrees on locations");
     }
 }
 
@@ -456,9 +455,7 @@ fn shift(mut docs: Vec<Document>, lines: usize) -> Vec<Document> {
         if d.at.line > 0 {
             d.at.line += lines;
         }
-        for lc in d.map.values.values_mut().chain(d.map.keys.values_mut()) {
-            lc.0 += lines;
-        }
+        d.map.shift_lines(lines);
     }
     docs
 }
@@ -473,7 +470,7 @@ fn shift_error(mut e: Error, lines: usize) -> Error {
 }
 
 fn located_doc(d: yaml::LocatedDoc, name: &str) -> Document {
-    let (line, column) = d.map.values.get("").copied().unwrap_or((0, 0));
+    let (line, column) = d.map.value("").unwrap_or((0, 0));
     Document { value: d.value, at: Location::at(name, line, column), map: d.map }
 }
 
@@ -581,9 +578,9 @@ fn flatten_lists(docs: Vec<Document>) -> Vec<Document> {
         };
         for (i, item) in items.into_iter().enumerate() {
             let prefix = crate::path::index("items", i);
-            let map = sub_map(&doc.map, &prefix);
-            let at = match map.values.get("") {
-                Some(&(line, column)) => Location::at(&doc.at.input, line, column),
+            let map = doc.map.at_path(&prefix, nodes(&item));
+            let at = match map.value("") {
+                Some((line, column)) => Location::at(&doc.at.input, line, column),
                 None => doc.at.clone(),
             };
             out.push(Document { value: item, at, map });
@@ -592,20 +589,14 @@ fn flatten_lists(docs: Vec<Document>) -> Vec<Document> {
     out
 }
 
-fn sub_map(map: &SourceMap, prefix: &str) -> SourceMap {
-    let pick = |m: &std::collections::BTreeMap<String, (usize, usize)>| {
-        m.range(prefix.to_string()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .filter_map(|(k, v)| {
-                let rest = &k[prefix.len()..];
-                let rest = rest
-                    .strip_prefix('.')
-                    .or_else(|| (rest.is_empty() || rest.starts_with('[')).then_some(rest))?;
-                Some((rest.to_string(), *v))
-            })
-            .collect()
-    };
-    SourceMap { values: pick(&map.values), keys: pick(&map.keys) }
+/// How many values `v` holds, itself included: the size of a document cut
+/// from a list, as its map counts them.
+fn nodes(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(items) => items.iter().map(nodes).sum(),
+        Value::Object(map) => map.values().map(nodes).sum(),
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
@@ -639,8 +630,7 @@ mod parallel_tests {
             assert_eq!(parts.len(), 4001);
             for (a, b) in parts.iter().zip(&whole) {
                 assert_eq!((&a.value, &a.at), (&b.value, &b.at));
-                assert_eq!(a.map.values, b.map.values);
-                assert_eq!(a.map.keys, b.map.keys);
+                assert_eq!(a.map, b.map);
             }
         }
     }

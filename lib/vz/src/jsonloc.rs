@@ -1,6 +1,6 @@
 //! A fast reader for JSON inputs read with locations: the same values and
-//! the same [`SourceMap`] (every key and value, by path, with its line and
-//! column) as [`crate::yaml::parse_stream_located`] gives for the same text
+//! the same [`crate::sourcemap`] (every key and value, by path, with its
+//! line and column) as [`crate::yaml::parse_stream_located`] gives for the same text
 //! (JSON is YAML 1.2), or `None` for anything it cannot prove equal (the
 //! caller then takes the full path, which also gives the error, with its
 //! location, for a text that is not good JSON).
@@ -34,7 +34,6 @@
 //! equal.
 
 use crate::fastyaml::{Doc, MAX_DEPTH};
-use crate::yaml::SourceMap;
 use serde_json::{Map, Number, Value};
 
 /// The bytes a string holds as they are: printable ASCII but `"` and `\`.
@@ -68,10 +67,7 @@ pub fn read(text: &str) -> Option<Vec<Doc>> {
     if r.i != r.bytes.len() {
         return None;
     }
-    // Built in one go: sorting once is cheaper than inserting one by one.
-    let map =
-        SourceMap { values: r.values.into_iter().collect(), keys: r.keys.into_iter().collect() };
-    Some(vec![Doc { value, line, column, map }])
+    Some(vec![Doc { value, line, column, map: r.places.finish() }])
 }
 
 struct Reader<'a> {
@@ -89,10 +85,8 @@ struct Reader<'a> {
     depth: usize,
     /// The path of the node being read.
     path: String,
-    /// Path → (line, column) of every value read, in reading order.
-    values: Vec<(String, (usize, usize))>,
-    /// Path → (line, column) of every key read, in reading order.
-    keys: Vec<(String, (usize, usize))>,
+    /// The place of every value and key read.
+    places: crate::sourcemap::Builder,
 }
 
 impl<'a> Reader<'a> {
@@ -106,8 +100,7 @@ impl<'a> Reader<'a> {
             wide: 0,
             depth: 0,
             path: String::new(),
-            values: Vec::new(),
-            keys: Vec::new(),
+            places: Default::default(),
         }
     }
 }
@@ -160,7 +153,7 @@ impl Reader<'_> {
     /// Reads the value at the next byte, recording its location.
     fn value(&mut self) -> Option<Value> {
         let at = self.at();
-        self.values.push((self.path.clone(), at));
+        self.places.value(&self.path, at);
         match self.peek()? {
             b'{' => self.object(),
             b'[' => self.array(),
@@ -203,7 +196,7 @@ impl Reader<'_> {
             self.i += 1;
             self.skip_ws();
             let len = self.enter_key(&key);
-            self.keys.push((self.path.clone(), key_at));
+            self.places.key(&self.path, key_at);
             let value = self.value()?;
             self.path.truncate(len);
             if out.insert(key, value).is_some() {
@@ -473,9 +466,8 @@ mod tests {
         assert_eq!(fast.len(), full.len(), "{text:?}");
         for (a, b) in fast.iter().zip(full) {
             assert_eq!(a.value, b.value, "{text:?}");
-            assert_eq!(a.map.values, b.map.values, "values in {text:?}");
-            assert_eq!(a.map.keys, b.map.keys, "keys in {text:?}");
-            assert_eq!(Some(&(a.line, a.column)), b.map.values.get(""), "start of {text:?}");
+            assert_eq!(a.map, b.map, "places in {text:?}");
+            assert_eq!(Some((a.line, a.column)), b.map.value(""), "start of {text:?}");
         }
     }
 
@@ -716,8 +708,8 @@ mod tests {
     fn document_starts_where_the_value_starts() {
         let docs = read("\n\n   {\"a\": 1}").expect("read");
         assert_eq!((docs[0].line, docs[0].column), (3, 4));
-        assert_eq!(docs[0].map.values.get("a"), Some(&(3, 10)));
-        assert_eq!(docs[0].map.keys.get("a"), Some(&(3, 5)));
+        assert_eq!(docs[0].map.value("a"), Some((3, 10)));
+        assert_eq!(docs[0].map.key("a"), Some((3, 5)));
         assert_eq!(docs[0].value, json!({"a": 1}));
     }
 

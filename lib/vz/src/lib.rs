@@ -34,6 +34,7 @@ pub mod par;
 pub mod path;
 pub mod scalar;
 pub mod secret;
+pub mod sourcemap;
 pub mod subst;
 pub mod text;
 pub mod yaml;

@@ -21,7 +21,6 @@ use crate::error::{Error, Location};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// The deepest nesting accepted in any YAML input. Kubernetes objects rarely
@@ -61,34 +60,7 @@ pub fn parse_stream(text: &str, input: &str) -> Result<Vec<Value>, Error> {
     Ok(docs.into_iter().flatten().map(|j| j.0).collect())
 }
 
-/// Where each value and each key of a document stands in its source, by path
-/// (`services.app.replicas`, `ports[0].name`; see [`crate::path`]).
-#[derive(Clone, Debug, Default)]
-pub struct SourceMap {
-    /// Path → (line, column) of the value.
-    pub values: BTreeMap<String, (usize, usize)>,
-    /// Path → (line, column) of the key that holds the value.
-    pub keys: BTreeMap<String, (usize, usize)>,
-}
-
-impl SourceMap {
-    /// The line and column of the value at `path`, or of its nearest ancestor
-    /// that has one.
-    pub fn value(&self, path: &str) -> Option<(usize, usize)> {
-        let mut p = path;
-        loop {
-            if let Some(lc) = self.values.get(p) {
-                return Some(*lc);
-            }
-            p = crate::path::parent(p)?;
-        }
-    }
-
-    /// The line and column of the key holding `path` (falls back to the value).
-    pub fn key(&self, path: &str) -> Option<(usize, usize)> {
-        self.keys.get(path).copied().or_else(|| self.value(path))
-    }
-}
+pub use crate::sourcemap::SourceMap;
 
 /// A parsed document and where its parts came from.
 #[derive(Clone, Debug)]
@@ -106,10 +78,10 @@ pub fn parse_stream_located(text: &str, input: &str) -> Result<Vec<LocatedDoc>, 
         serde_saphyr::from_multiple_with_options(text, options())
             .map_err(|e| located(&e, input))?;
     let mut out = Vec::with_capacity(docs.len());
+    let mut places = crate::sourcemap::Builder::default();
     for doc in docs.into_iter().flatten() {
-        let mut map = SourceMap::default();
-        let value = doc_to_value(doc, String::new(), &mut map);
-        out.push(LocatedDoc { value, map });
+        let value = doc_to_value(doc, String::new(), &mut places);
+        out.push(LocatedDoc { value, map: places.finish() });
     }
     Ok(out)
 }
@@ -318,8 +290,8 @@ fn lc(l: &serde_saphyr::Location) -> (usize, usize) {
     (l.line() as usize, l.column() as usize)
 }
 
-fn doc_to_value(node: Spanned<Node>, path: String, map: &mut SourceMap) -> Value {
-    map.values.insert(path.clone(), lc(&node.referenced));
+fn doc_to_value(node: Spanned<Node>, path: String, map: &mut crate::sourcemap::Builder) -> Value {
+    map.value(&path, lc(&node.referenced));
     match node.value {
         Node::Scalar(v) => v,
         Node::Seq(items) => {
@@ -333,7 +305,7 @@ fn doc_to_value(node: Spanned<Node>, path: String, map: &mut SourceMap) -> Value
             let mut out = Map::new();
             for (k, v) in entries {
                 let child = crate::path::key(&path, &k.value.0);
-                map.keys.insert(child.clone(), lc(&k.referenced));
+                map.key(&child, lc(&k.referenced));
                 let value = doc_to_value(v, child, map);
                 out.insert(k.value.0, value);
             }
@@ -475,9 +447,9 @@ mod contract {
     fn located_parse_records_keys_and_values() {
         let docs = parse_stream_located("a:\n  b: [1, 2]\n  c: x\n", "t").unwrap();
         let m = &docs[0].map;
-        assert_eq!(m.keys.get("a.c"), Some(&(3, 3)));
-        assert_eq!(m.values.get("a.c"), Some(&(3, 6)));
-        assert_eq!(m.values.get("a.b[1]"), Some(&(2, 10)));
+        assert_eq!(m.key("a.c"), Some((3, 3)));
+        assert_eq!(m.value("a.c"), Some((3, 6)));
+        assert_eq!(m.value("a.b[1]"), Some((2, 10)));
         assert_eq!(m.value("a.b[1].missing"), Some((2, 10)));
     }
 }

@@ -138,7 +138,7 @@ pub fn evaluate(
     // also compiling their schemas), then by size (the values located in
     // them).
     let cost = |&(object, _, _): &(&Object, &Vec<Waiver>, u32)| {
-        (u64::from(object.config) << 32) | object.doc.map.values.len() as u64
+        (u64::from(object.config) << 32) | object.doc.map.len() as u64
     };
     let each =
         vz::par::map_heaviest_first(&pairs, PARALLEL_OBJECTS, cost, |&(object, own, input)| {
