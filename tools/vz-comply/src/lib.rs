@@ -235,8 +235,15 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     let overall = results.iter().map(|r| r.status.effective()).max().unwrap_or(Status::Passed);
     let fail_on = args.fail_on.status();
     let passed = overall < fail_on;
-    let used: BTreeSet<&str> = results.iter().map(|r| r.rule.as_str()).collect();
-    let rules = catalog.infos().into_iter().filter(|r| used.contains(r.id.as_str())).collect();
+    // Each result carries its rule's place in the catalogue.
+    let mut used = vec![false; catalog.rules.len()];
+    for r in &results {
+        if let Some(u) = used.get_mut(r.rank.0 as usize) {
+            *u = true;
+        }
+    }
+    let rules = catalog.rules.iter().zip(used).filter(|(_, u)| *u).map(|(r, _)| r.info().clone());
+    let rules = rules.collect();
     let mut report = Report {
         overall,
         summary: Summary::of(objects.len(), &results),

@@ -52,22 +52,16 @@ pub fn check_shape(docs: &[Document]) -> Result<(), vz::Error> {
         if kube && d.value.get("metadata").is_some_and(|m| !m.is_object() && !m.is_null()) {
             wrong("metadata", "a mapping (name, namespace, labels, annotations)");
         }
+        let meta = d.value.get("metadata").filter(|_| kube);
         for field in ["name", "namespace"] {
-            let path = format!("metadata.{field}");
-            if kube
-                && d.value
-                    .get("metadata")
-                    .and_then(|m| m.get(field))
-                    .is_some_and(|v| !v.is_string())
-            {
-                wrong(&path, "text");
+            if meta.and_then(|m| m.get(field)).is_some_and(|v| !v.is_string()) {
+                wrong(&format!("metadata.{field}"), "text");
             }
         }
         for field in ["labels", "annotations"] {
-            let path = format!("metadata.{field}");
-            let v = d.value.get("metadata").and_then(|m| m.get(field));
-            if kube && v.is_some_and(|v| !v.is_object() && !v.is_null()) {
-                wrong(&path, "a mapping of text to text");
+            let v = meta.and_then(|m| m.get(field));
+            if v.is_some_and(|v| !v.is_object() && !v.is_null()) {
+                wrong(&format!("metadata.{field}"), "a mapping of text to text");
             }
         }
     }
