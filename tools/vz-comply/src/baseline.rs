@@ -53,7 +53,7 @@ impl Baseline {
     pub fn remove_existing(&self, results: &mut Vec<Evaluation>) -> usize {
         let before = results.len();
         results.retain(|r| {
-            !(is_failing(r.status) && self.failing.contains(&(r.rule.clone(), r.object.clone())))
+            !(is_failing(r.status) && self.failing.contains(&(r.rule.clone(), (*r.object).clone())))
         });
         before - results.len()
     }

@@ -199,7 +199,8 @@ fn evaluate_object(
     let mut results = Vec::new();
     let mut used = Vec::new();
     let mut own_used = vec![false; own.len()];
-    let reference = object.reference();
+    // One description of the object for all its results.
+    let reference = std::sync::Arc::new(object.reference());
     let settings = std::cell::OnceCell::new();
     let subject = Subject::new(object, ctx);
     for (rule_rank, rule) in (0..).zip(&catalog.rules) {
@@ -220,12 +221,12 @@ fn evaluate_object(
             match pick {
                 Some((i, false)) => {
                     used.push(i);
-                    result.waiver = Some(waivers[i].applied());
+                    result.waiver = Some(Box::new(waivers[i].applied()));
                     result.status = Status::Waived;
                 }
                 Some((i, true)) => {
                     own_used[i] = true;
-                    result.waiver = Some(own[i].applied());
+                    result.waiver = Some(Box::new(own[i].applied()));
                     result.status = Status::Waived;
                 }
                 None => {}
@@ -300,7 +301,12 @@ pub fn annotation_waivers(
     if errors.is_empty() { Ok(all) } else { Err(vz::Error::many(errors)) }
 }
 
-fn result(info: &RuleInfo, object: &ObjectRef, o: &Object, verdict: Verdict) -> Evaluation {
+fn result(
+    info: &RuleInfo,
+    object: &std::sync::Arc<ObjectRef>,
+    o: &Object,
+    verdict: Verdict,
+) -> Evaluation {
     let (status, violations, note): (Status, Vec<Violation>, Option<String>) = match verdict {
         Verdict::NotApplicable(why) => (Status::NotApplicable, Vec::new(), Some(why)),
         Verdict::Passed => (Status::Passed, Vec::new(), None),
@@ -310,7 +316,7 @@ fn result(info: &RuleInfo, object: &ObjectRef, o: &Object, verdict: Verdict) -> 
     };
     Evaluation {
         rule: info.id.clone(),
-        object: object.clone(),
+        object: std::sync::Arc::clone(object),
         status,
         violations,
         note,

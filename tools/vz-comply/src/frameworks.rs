@@ -366,7 +366,8 @@ mod tests {
                 kind: "Deployment".into(),
                 name: "api".into(),
                 namespace: "".into(),
-            },
+            }
+            .into(),
             status,
             violations: Vec::new(),
             note: None,

@@ -236,7 +236,7 @@ pub struct Evaluation {
     /// The rule's id.
     pub rule: String,
     /// The object.
-    pub object: ObjectRef,
+    pub object: std::sync::Arc<ObjectRef>,
     /// The outcome.
     pub status: Status,
     /// What is wrong (empty when passed or not applicable).
@@ -244,7 +244,7 @@ pub struct Evaluation {
     /// Why not applicable, or why the rule could not be evaluated.
     pub note: Option<String>,
     /// The waiver that accepted the violations.
-    pub waiver: Option<AppliedWaiver>,
+    pub waiver: Option<Box<AppliedWaiver>>,
     /// The input the object came from and its first line.
     pub at: Location,
     /// Its place among results of the same status: the rule's in id order
@@ -257,7 +257,7 @@ impl Serialize for Evaluation {
         use serde::ser::SerializeStruct;
         let mut e = s.serialize_struct("Evaluation", 8)?;
         e.serialize_field("rule", &self.rule)?;
-        e.serialize_field("object", &self.object)?;
+        e.serialize_field("object", &*self.object)?;
         e.serialize_field("input", &self.at.input)?;
         if self.at.line > 0 {
             e.serialize_field("line", &self.at.line)?;
@@ -300,7 +300,8 @@ mod tests {
         let violation = |at: Location| Violation { path: "spec".into(), message: "m".into(), at };
         let result = |at: Location, violations| Evaluation {
             rule: "VZ-K8S-001".into(),
-            object: ObjectRef { kind: "Pod".into(), name: "p".into(), namespace: String::new() },
+            object: ObjectRef { kind: "Pod".into(), name: "p".into(), namespace: String::new() }
+                .into(),
             status: Status::Failed,
             violations,
             note: None,

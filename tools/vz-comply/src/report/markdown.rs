@@ -220,7 +220,7 @@ fn compose(report: &Report, problems: &[&Evaluation], kept: &[bool], cap: usize)
                 md_cell(&e.rule, CELL),
                 md_cell(&e.object.display(), CELL),
                 md_cell(&line_of(e.location()), CELL),
-                waiver_cells(e.waiver.as_ref())
+                waiver_cells(e.waiver.as_deref())
             );
         }
         more(&mut out, waived.len().saturating_sub(cap));

@@ -430,7 +430,7 @@ pub(crate) mod sample {
     ) -> Evaluation {
         Evaluation {
             rule: rule.into(),
-            object: object.clone(),
+            object: object.clone().into(),
             status,
             violations: Vec::new(),
             note: None,
@@ -489,7 +489,8 @@ pub(crate) mod sample {
             rule.aliases.push(s.to_string());
         }
         for e in &mut r.results {
-            e.object.name = format!("{}{s}", e.object.name);
+            let object = std::sync::Arc::make_mut(&mut e.object);
+            object.name = format!("{}{s}", object.name);
             e.at.input = format!("{s}{}", e.at.input);
             if let Some(n) = &mut e.note {
                 n.push_str(s);
@@ -626,12 +627,12 @@ pub(crate) mod sample {
             "container \"sync\": capabilities.drop does not include ALL",
             m(66, 17),
         )];
-        waived.waiver = Some(AppliedWaiver {
+        waived.waiver = Some(Box::new(AppliedWaiver {
             reason: "the sync agent needs NET_ADMIN until v2".into(),
             owner: Some("@acme/platform".into()),
             expires: Some(jiff::civil::date(2027, 1, 31)),
             source: "annotation".into(),
-        });
+        }));
         let passed = result("VZ-K8S-006", &api, Status::Passed, m(1, 1));
         let mut na = result("VZ-K8S-026", &api, Status::NotApplicable, m(1, 1));
         na.note = Some("1 replica".into());
@@ -865,7 +866,7 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), before.len());
-        r.results[1].object.name = "web".into();
+        std::sync::Arc::make_mut(&mut r.results[1].object).name = "web".into();
         let after = fingerprints(&render(&r));
         assert_ne!(after[1], before[1]);
         assert_eq!(after[2], before[2]);
