@@ -802,6 +802,13 @@ mod tests {
                         want,
                         "byte {b} at {at} of {len} from {from}"
                     );
+                    // Another byte to escape after it: the first is found.
+                    for later in at + 1..len {
+                        let mut two = bytes.clone();
+                        two[later] = if later % 2 == 0 { b'"' } else { 0x01 };
+                        let want = want.unwrap_or(later);
+                        assert_eq!(next_special(&two, 0), Some(want), "{two:?}");
+                    }
                 }
             }
         }
