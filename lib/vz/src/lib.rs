@@ -11,6 +11,9 @@
 //!   [`fastyaml::write`] writes manifests with the library's bytes, faster.
 //! - [`jsonloc`]: JSON read with the location of every key and value, in
 //!   one pass.
+//! - [`sourcemap`]: where each value and key of a document stands, by path,
+//!   as the readers record it.
+//! - [`json`]: JSON written byte for byte as serde_json writes it, faster.
 //! - [`output`]: all-or-nothing writes to standard output.
 //! - [`par`]: work spread over every core, results in input order.
 //! - [`merge`], [`subst`], [`scalar`], [`path`]: layering configuration.
