@@ -778,8 +778,10 @@ impl<'a> Reader<'a> {
         let mut at = None;
         let mut pos = line.next;
         while pos < text.len() {
-            let (e, _) = line_end(text.as_bytes(), pos);
-            let (raw, next, broken) = (&text[pos..e], (e + 1).min(text.len()), e < text.len());
+            let (raw, next, broken) = match memchr::memchr(b'\n', &text.as_bytes()[pos..]) {
+                Some(e) => (&text[pos..pos + e], pos + e + 1, true),
+                None => (&text[pos..], text.len(), false),
+            };
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
             no += 1;
             pos = next;
