@@ -90,7 +90,7 @@ const DATA: &str = include_str!("../../data/app-rules.yaml");
 
 /// The built-in rules, in id order.
 pub fn builtin() -> Vec<AppRule> {
-    let docs = vz::input::parse_documents(DATA, NAME, vz::input::Locate::Everything)
+    let docs = vz::input::parse_documents(DATA, NAME, vz::input::Locate::Documents)
         .expect("the embedded app-rules.yaml is YAML (a unit test proves it)");
     let metas: Vec<Meta> = docs[0]
         .typed("")
