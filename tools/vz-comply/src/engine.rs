@@ -50,7 +50,7 @@ impl Rule {
         settings: &std::cell::OnceCell<app::Settings<'a>>,
     ) -> Option<Verdict> {
         match self {
-            Rule::K8s(r) => r.check(ctx, object),
+            Rule::K8s(r) => r.check(object),
             Rule::App(r) => object.config.then(|| {
                 let object = object.object();
                 r.check_settings(object, settings.get_or_init(|| app::Settings::of(object.value())))

@@ -21,22 +21,23 @@ pub struct K8sRule {
     check: Check,
 }
 
-type Check = fn(&Context<'_>, &Subject<'_>) -> Option<Verdict>;
+type Check = fn(&Subject<'_>) -> Option<Verdict>;
 
 impl K8sRule {
     /// Evaluates the rule on `object`; `None` when the rule is not about
     /// objects of its kind.
-    pub fn check(&self, ctx: &Context<'_>, object: &Subject<'_>) -> Option<Verdict> {
+    pub fn check(&self, object: &Subject<'_>) -> Option<Verdict> {
         if object.config {
             return None;
         }
-        (self.check)(ctx, object)
+        (self.check)(object)
     }
 }
 
-/// An object as the rules see it, with what most of them ask worked out
-/// the first time one does: its pod specs and their containers (looking
-/// them up for each rule was a quarter of checking a workload).
+/// An object as the rules see it: with the run's [`Context`], and what most
+/// of them ask worked out the first time one does, its pod specs and their
+/// containers (looking them up for each rule was a quarter of checking a
+/// workload).
 pub struct Subject<'a> {
     object: &'a Object,
     ctx: &'a Context<'a>,
@@ -127,17 +128,17 @@ fn check_named(name: &str) -> Option<Check> {
         "drop-all-capabilities" => drop_all_capabilities,
         "no-privilege-escalation" => no_privilege_escalation,
         "not-privileged" => not_privileged,
-        "no-host-network" => |c, o| host_namespace(c, o, "hostNetwork", "the host network"),
-        "no-host-pid" => |c, o| host_namespace(c, o, "hostPID", "the host's process ID namespace"),
-        "no-host-ipc" => |c, o| host_namespace(c, o, "hostIPC", "the host's IPC namespace"),
+        "no-host-network" => |o| host_namespace(o, "hostNetwork", "the host network"),
+        "no-host-pid" => |o| host_namespace(o, "hostPID", "the host's process ID namespace"),
+        "no-host-ipc" => |o| host_namespace(o, "hostIPC", "the host's IPC namespace"),
         "no-host-path" => no_host_path,
         "seccomp-profile" => seccomp_profile,
-        "cpu-requests" => |c, o| resource(c, o, "requests", "cpu"),
-        "cpu-limits" => |c, o| resource(c, o, "limits", "cpu"),
-        "memory-requests" => |c, o| resource(c, o, "requests", "memory"),
-        "memory-limits" => |c, o| resource(c, o, "limits", "memory"),
-        "liveness-probe" => |c, o| probe(c, o, "livenessProbe"),
-        "readiness-probe" => |c, o| probe(c, o, "readinessProbe"),
+        "cpu-requests" => |o| resource(o, "requests", "cpu"),
+        "cpu-limits" => |o| resource(o, "limits", "cpu"),
+        "memory-requests" => |o| resource(o, "requests", "memory"),
+        "memory-limits" => |o| resource(o, "limits", "memory"),
+        "liveness-probe" => |o| probe(o, "livenessProbe"),
+        "readiness-probe" => |o| probe(o, "readinessProbe"),
         "image-tag-pinned" => image_tag_pinned,
         "image-digest" => image_digest,
         "image-pull-policy" => image_pull_policy,
@@ -348,7 +349,7 @@ fn container_field(c: &Container<'_>, field: &str) -> String {
 
 // ---- pod security -----------------------------------------------------------
 
-fn run_as_non_root(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn run_as_non_root(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |pod, c, out| {
         let non_root = security_field(pod, c, "runAsNonRoot");
         let user = security_field(pod, c, "runAsUser");
@@ -382,7 +383,7 @@ fn run_as_non_root(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     })
 }
 
-fn read_only_root_filesystem(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn read_only_root_filesystem(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         if c.get("securityContext.readOnlyRootFilesystem").and_then(Value::as_bool) != Some(true) {
             out.push(violation(
@@ -394,7 +395,7 @@ fn read_only_root_filesystem(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict
     })
 }
 
-fn drop_all_capabilities(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn drop_all_capabilities(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         let drops_all =
             c.get("securityContext.capabilities.drop").and_then(Value::as_array).is_some_and(|d| {
@@ -413,7 +414,7 @@ fn drop_all_capabilities(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     })
 }
 
-fn no_privilege_escalation(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn no_privilege_escalation(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         if c.get("securityContext.allowPrivilegeEscalation").and_then(Value::as_bool) != Some(false)
         {
@@ -429,7 +430,7 @@ fn no_privilege_escalation(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> 
     })
 }
 
-fn not_privileged(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn not_privileged(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         if c.get("securityContext.privileged").and_then(Value::as_bool) == Some(true) {
             out.push(violation(
@@ -444,7 +445,7 @@ fn not_privileged(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     })
 }
 
-fn host_namespace(_: &Context<'_>, o: &Subject<'_>, field: &str, what: &str) -> Option<Verdict> {
+fn host_namespace(o: &Subject<'_>, field: &str, what: &str) -> Option<Verdict> {
     each_pod(o, |p, out| {
         if p.spec.get(field).and_then(Value::as_bool) == Some(true) {
             let message = format!("the pod shares {what} ({field}: true)");
@@ -453,7 +454,7 @@ fn host_namespace(_: &Context<'_>, o: &Subject<'_>, field: &str, what: &str) -> 
     })
 }
 
-fn no_host_path(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn no_host_path(o: &Subject<'_>) -> Option<Verdict> {
     each_pod(o, |p, out| {
         let volumes =
             p.spec.get("volumes").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
@@ -471,7 +472,7 @@ fn no_host_path(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     })
 }
 
-fn seccomp_profile(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn seccomp_profile(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |pod, c, out| match security_field(pod, c, "seccompProfile") {
         Some((v, path)) => {
             let kind = v.get("type").and_then(Value::as_str).unwrap_or_default();
@@ -497,7 +498,7 @@ fn seccomp_profile(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
 
 // ---- resources and probes ---------------------------------------------------
 
-fn resource(_: &Context<'_>, o: &Subject<'_>, kind: &str, resource: &str) -> Option<Verdict> {
+fn resource(o: &Subject<'_>, kind: &str, resource: &str) -> Option<Verdict> {
     // Ephemeral containers may not set resources.
     each_container(o, &["containers", "initContainers"], |_, c, out| {
         let set = c.value.get("resources").and_then(|r| r.get(kind)?.get(resource));
@@ -523,7 +524,7 @@ fn runs_to_completion(o: &Object, pod: &PodSpec<'_>) -> bool {
         || pod.spec.get("restartPolicy").and_then(Value::as_str).is_some_and(|p| p != "Always")
 }
 
-fn probe(_: &Context<'_>, o: &Subject<'_>, field: &str) -> Option<Verdict> {
+fn probe(o: &Subject<'_>, field: &str) -> Option<Verdict> {
     let specs = match pods(o)? {
         Ok(s) => s,
         Err(v) => return Some(v),
@@ -559,7 +560,7 @@ fn image_of<'v>(c: &Container<'v>) -> Option<&'v str> {
     c.value.get("image").and_then(Value::as_str)
 }
 
-fn image_tag_pinned(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn image_tag_pinned(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         let Some(image) = image_of(c) else { return };
         let problem = match tag_and_digest(image) {
@@ -576,7 +577,7 @@ fn image_tag_pinned(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     })
 }
 
-fn image_digest(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn image_digest(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         let Some(image) = image_of(c) else { return };
         if tag_and_digest(image).1.is_none() {
@@ -589,7 +590,7 @@ fn image_digest(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     })
 }
 
-fn image_pull_policy(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn image_pull_policy(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         let Some(image) = image_of(c) else { return };
         let (tag, digest) = tag_and_digest(image);
@@ -621,7 +622,7 @@ fn image_pull_policy(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
 
 // ---- secrets ----------------------------------------------------------------
 
-fn no_secrets_in_configmaps(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn no_secrets_in_configmaps(o: &Subject<'_>) -> Option<Verdict> {
     if o.kind != "ConfigMap" || o.group() != "" {
         return None;
     }
@@ -644,7 +645,7 @@ fn no_secrets_in_configmaps(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict>
     Some(verdict(out))
 }
 
-fn no_literal_secret_env(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn no_literal_secret_env(o: &Subject<'_>) -> Option<Verdict> {
     each_container(o, ALL_LISTS, |_, c, out| {
         let Some(env) = c.value.get("env").and_then(Value::as_array) else { return };
         for (i, e) in env.iter().enumerate() {
@@ -671,7 +672,8 @@ fn no_literal_secret_env(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     })
 }
 
-fn no_service_account_token(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn no_service_account_token(o: &Subject<'_>) -> Option<Verdict> {
+    let ctx = o.ctx;
     each_pod(o, |p, out| {
         let path = vz::path::key(p.path, "automountServiceAccountToken");
         let why = match p.spec.get("automountServiceAccountToken").and_then(Value::as_bool) {
@@ -730,7 +732,8 @@ const NAMESPACED: &[&str] = &[
     "ResourceQuota",
 ];
 
-fn not_default_namespace(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn not_default_namespace(o: &Subject<'_>) -> Option<Verdict> {
+    let ctx = o.ctx;
     if !NAMESPACED.contains(&o.kind.as_str()) && !ctx.locators.is_workload(o) {
         return None;
     }
@@ -742,7 +745,7 @@ fn not_default_namespace(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> 
     Some(verdict(vec![violation(o, "metadata.namespace".into(), message.into())]))
 }
 
-fn ingress_tls(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn ingress_tls(o: &Subject<'_>) -> Option<Verdict> {
     if o.kind != "Ingress" {
         return None;
     }
@@ -827,7 +830,8 @@ pub fn selects(selector: Option<&Value>, labels: &Map<String, Value>) -> bool {
     by_labels && by_exprs
 }
 
-fn network_policy(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn network_policy(o: &Subject<'_>) -> Option<Verdict> {
+    let ctx = o.ctx;
     let policies = ctx.network_policies.get(o.namespace.as_str()).map_or(&[][..], Vec::as_slice);
     each_pod(o, |p, out| {
         let labels = pod_labels(o, p);
@@ -856,7 +860,8 @@ const REPLICATED: &[&str] =
 
 /// The replicas a workload runs: `spec.replicas` (default 1), or the HPA's
 /// minReplicas and maxReplicas when one targets it.
-fn replicas(ctx: &Context<'_>, o: &Subject<'_>) -> (i64, i64, bool) {
+fn replicas(o: &Subject<'_>) -> (i64, i64, bool) {
+    let ctx = o.ctx;
     if let Some(hpa) = ctx.autoscaler(o) {
         let min = hpa.pointer("/spec/minReplicas").and_then(Value::as_i64).unwrap_or(1);
         let max = hpa.pointer("/spec/maxReplicas").and_then(Value::as_i64).unwrap_or(min);
@@ -866,11 +871,12 @@ fn replicas(ctx: &Context<'_>, o: &Subject<'_>) -> (i64, i64, bool) {
     (n, n, false)
 }
 
-fn pod_disruption_budget(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn pod_disruption_budget(o: &Subject<'_>) -> Option<Verdict> {
+    let ctx = o.ctx;
     if !REPLICATED.contains(&o.kind.as_str()) || !ctx.locators.is_workload(o) {
         return None;
     }
-    let (_, max, _) = replicas(ctx, o);
+    let (_, max, _) = replicas(o);
     if max < 2 {
         return Some(Verdict::NotApplicable("runs a single replica".into()));
     }
@@ -898,7 +904,7 @@ fn pod_disruption_budget(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> 
     Some(verdict(out))
 }
 
-fn hpa_min_replicas(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn hpa_min_replicas(o: &Subject<'_>) -> Option<Verdict> {
     if o.kind != "HorizontalPodAutoscaler" {
         return None;
     }
@@ -914,7 +920,8 @@ fn hpa_min_replicas(_: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
     )]))
 }
 
-fn production_replicas(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
+fn production_replicas(o: &Subject<'_>) -> Option<Verdict> {
+    let ctx = o.ctx;
     if !REPLICATED.contains(&o.kind.as_str()) || !ctx.locators.is_workload(o) {
         return None;
     }
@@ -927,7 +934,7 @@ fn production_replicas(ctx: &Context<'_>, o: &Subject<'_>) -> Option<Verdict> {
             ));
         }
     }
-    let (min, _, hpa) = replicas(ctx, o);
+    let (min, _, hpa) = replicas(o);
     if min >= 2 {
         return Some(Verdict::Passed);
     }
@@ -959,7 +966,7 @@ mod tests {
         let r = rules.iter().find(|r| r.info.id == rule).expect("rule exists");
         let locators = Locators::default();
         let ctx = Context::new(objects, &locators, None);
-        r.check(&ctx, &Subject::new(&objects[i], &ctx))
+        r.check(&Subject::new(&objects[i], &ctx))
     }
 
     fn messages(v: Option<Verdict>) -> Vec<String> {
