@@ -10,8 +10,9 @@ use std::fmt;
 /// line and column when known (0 means unknown).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Location {
-    /// The input's name as the user gave it (`<stdin>` for standard input).
-    pub input: String,
+    /// The input's name as the user gave it (`<stdin>` for standard input),
+    /// shared by every location in the input (a run may make thousands).
+    pub input: std::sync::Arc<str>,
     /// 1-based line, 0 when unknown.
     pub line: usize,
     /// 1-based column, 0 when unknown.
@@ -20,13 +21,13 @@ pub struct Location {
 
 impl Location {
     /// A location naming only the input.
-    pub fn input(input: impl Into<String>) -> Self {
-        Location { input: input.into(), line: 0, column: 0 }
+    pub fn input(input: impl AsRef<str>) -> Self {
+        Location { input: input.as_ref().into(), line: 0, column: 0 }
     }
 
     /// A location with line and column.
-    pub fn at(input: impl Into<String>, line: usize, column: usize) -> Self {
-        Location { input: input.into(), line, column }
+    pub fn at(input: impl AsRef<str>, line: usize, column: usize) -> Self {
+        Location { input: input.as_ref().into(), line, column }
     }
 }
 

@@ -178,7 +178,7 @@ impl Document {
     pub fn locate(&self, path: &str, key: bool) -> Location {
         let found = if key { self.map.key(path) } else { self.map.value(path) };
         match found {
-            Some((line, column)) => Location::at(&self.at.input, line, column),
+            Some((line, column)) => Location { input: self.at.input.clone(), line, column },
             None => self.at.clone(),
         }
     }
@@ -580,7 +580,7 @@ fn flatten_lists(docs: Vec<Document>) -> Vec<Document> {
             let prefix = crate::path::index("items", i);
             let map = doc.map.at_path(&prefix, nodes(&item));
             let at = match map.value("") {
-                Some((line, column)) => Location::at(&doc.at.input, line, column),
+                Some((line, column)) => Location { input: doc.at.input.clone(), line, column },
                 None => doc.at.clone(),
             };
             out.push(Document { value: item, at, map });

@@ -126,12 +126,12 @@ pub fn evaluate(
 ) -> Outcome {
     // Objects are checked independently, on every core; their outcomes are
     // gathered in input order, so the report does not depend on threads.
-    let names: BTreeSet<&str> = objects.iter().map(|o| o.doc.at.input.as_str()).collect();
+    let names: BTreeSet<&str> = objects.iter().map(|o| &*o.doc.at.input).collect();
     let input_rank: BTreeMap<&str, u32> = names.into_iter().zip(0..).collect();
     let pairs: Vec<(&Object, &Vec<Waiver>, u32)> = objects
         .iter()
         .zip(annotated)
-        .map(|(o, own)| (o, own, input_rank.get(o.doc.at.input.as_str()).copied().unwrap_or(0)))
+        .map(|(o, own)| (o, own, input_rank.get(&*o.doc.at.input).copied().unwrap_or(0)))
         .collect();
     // The costliest first, so no core is left alone with one at the end:
     // configuration documents (each walked by every app rule, the first

@@ -258,7 +258,7 @@ impl Serialize for Evaluation {
         let mut e = s.serialize_struct("Evaluation", 8)?;
         e.serialize_field("rule", &self.rule)?;
         e.serialize_field("object", &*self.object)?;
-        e.serialize_field("input", &self.at.input)?;
+        e.serialize_field("input", &*self.at.input)?;
         if self.at.line > 0 {
             e.serialize_field("line", &self.at.line)?;
         } else {

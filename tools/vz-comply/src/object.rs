@@ -79,7 +79,7 @@ impl Object {
         let config = kind.is_empty() || api_version.is_empty();
         let meta = doc.value.get("metadata");
         let (kind, name, namespace) = if config {
-            ("config".to_string(), doc.at.input.clone(), String::new())
+            ("config".to_string(), doc.at.input.to_string(), String::new())
         } else {
             (
                 kind,

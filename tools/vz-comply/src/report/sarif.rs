@@ -491,7 +491,7 @@ pub(crate) mod sample {
         for e in &mut r.results {
             let object = std::sync::Arc::make_mut(&mut e.object);
             object.name = format!("{}{s}", object.name);
-            e.at.input = format!("{s}{}", e.at.input);
+            e.at.input = format!("{s}{}", e.at.input).into();
             if let Some(n) = &mut e.note {
                 n.push_str(s);
             }
@@ -503,7 +503,7 @@ pub(crate) mod sample {
             for v in &mut e.violations {
                 v.message = format!("{}{s}", v.message);
                 v.path.push_str(s);
-                v.at.input = format!("{s}{}", v.at.input);
+                v.at.input = format!("{s}{}", v.at.input).into();
             }
         }
         for c in &mut r.frameworks {
