@@ -23,10 +23,6 @@ pub struct Object {
     pub namespace: String,
     /// Whether this is an application configuration document.
     pub config: bool,
-    /// Where its pod specs are, as the first [`Locators`] to look found
-    /// them (every rule asks; a run has one set of locators), with that
-    /// set's [`Locators::id`].
-    pod_paths: std::sync::OnceLock<(u64, Option<Vec<String>>)>,
 }
 
 /// Refuses documents whose identity fields have the wrong type (`kind: 5`,
@@ -87,7 +83,7 @@ impl Object {
                 text(meta.and_then(|m| m.get("namespace"))),
             )
         };
-        Object { doc, kind, api_version, name, namespace, config, pod_paths: Default::default() }
+        Object { doc, kind, api_version, name, namespace, config }
     }
 
     /// The object's value.
@@ -211,16 +207,6 @@ pub fn containers<'a>(pod: &PodSpec<'a>) -> Vec<Container<'a>> {
 pub struct Locators {
     /// Kind (`Rollout`) or `kind.group` (`Rollout.argoproj.io`) → paths.
     by_kind: BTreeMap<String, Vec<String>>,
-    /// Tells this set of locators from any other (and from itself before
-    /// an [`add`](Locators::add)), for the objects' memory of their pod specs.
-    id: u64,
-}
-
-/// The next [`Locators::id`].
-static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-fn next_id() -> u64 {
-    NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The kinds vz knows where the pod spec is.
@@ -246,7 +232,7 @@ impl Default for Locators {
         for (kind, path) in BUILT_IN {
             by_kind.insert((*kind).to_string(), vec![(*path).to_string()]);
         }
-        Locators { by_kind, id: next_id() }
+        Locators { by_kind }
     }
 }
 
@@ -268,7 +254,6 @@ impl Locators {
         let paths = self.by_kind.entry(kind.to_string()).or_default();
         if !paths.contains(&path) {
             paths.push(path);
-            self.id = next_id();
         }
         Ok(())
     }
@@ -278,13 +263,7 @@ impl Locators {
         self.paths(object).is_some()
     }
 
-    fn paths<'a>(&'a self, object: &'a Object) -> Option<&'a Vec<String>> {
-        let (id, found) =
-            object.pod_paths.get_or_init(|| (self.id, self.find_paths(object).cloned()));
-        if *id == self.id { found.as_ref() } else { self.find_paths(object) }
-    }
-
-    fn find_paths(&self, object: &Object) -> Option<&Vec<String>> {
+    fn paths(&self, object: &Object) -> Option<&Vec<String>> {
         if object.config {
             return None;
         }

@@ -450,6 +450,16 @@ mod tests {
         }
     }
 
+    /// The built-in patterns are regex-lite's: `\s` is ASCII whitespace, so a
+    /// wildcard set off by non-breaking spaces is not a wildcard to them (it
+    /// would be to jsonschema's own engine).
+    #[test]
+    fn the_embedded_patterns_are_compiled_by_regex_lite() {
+        let cors = builtin().into_iter().find(|r| r.info.id == "VZ-APP-005").unwrap();
+        assert!(!cors.validator().is_valid(&serde_json::json!(" * ")));
+        assert!(cors.validator().is_valid(&serde_json::json!("\u{a0}*\u{a0}")));
+    }
+
     /// The built-in schemas are compiled as draft 7 (a cheaper meta-schema)
     /// with regex-lite for their patterns; they mean what they would as draft
     /// 2020-12 with jsonschema's own patterns, as custom rules are compiled

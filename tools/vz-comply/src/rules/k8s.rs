@@ -60,6 +60,16 @@ impl<'a> Subject<'a> {
     pub fn object(&self) -> &'a Object {
         self.object
     }
+
+    /// The object's pod specs, looked up the first time (see [`pods`]).
+    fn found(&self) -> &Option<Result<Vec<Pod<'a>>, Verdict>> {
+        self.pods.get_or_init(|| find_pods(self.ctx, self.object))
+    }
+
+    /// Whether the object's kind has pod specs.
+    fn is_workload(&self) -> bool {
+        self.found().is_some()
+    }
 }
 
 impl std::ops::Deref for Subject<'_> {
@@ -248,7 +258,7 @@ fn verdict(violations: Vec<Violation>) -> Verdict {
 /// `Some(Err)` when a workload has none (an Argo Rollout with workloadRef)
 /// or its containers are not lists.
 fn pods<'s, 'a>(o: &'s Subject<'a>) -> Option<Result<&'s [Pod<'a>], Verdict>> {
-    match o.pods.get_or_init(|| find_pods(o.ctx, o.object)) {
+    match o.found() {
         None => None,
         Some(Ok(pods)) => Some(Ok(pods)),
         Some(Err(v)) => Some(Err(v.clone())),
@@ -733,8 +743,7 @@ const NAMESPACED: &[&str] = &[
 ];
 
 fn not_default_namespace(o: &Subject<'_>) -> Option<Verdict> {
-    let ctx = o.ctx;
-    if !NAMESPACED.contains(&o.kind.as_str()) && !ctx.locators.is_workload(o) {
+    if !NAMESPACED.contains(&o.kind.as_str()) && !o.is_workload() {
         return None;
     }
     let message = match o.namespace.as_str() {
@@ -873,7 +882,7 @@ fn replicas(o: &Subject<'_>) -> (i64, i64, bool) {
 
 fn pod_disruption_budget(o: &Subject<'_>) -> Option<Verdict> {
     let ctx = o.ctx;
-    if !REPLICATED.contains(&o.kind.as_str()) || !ctx.locators.is_workload(o) {
+    if !REPLICATED.contains(&o.kind.as_str()) || !o.is_workload() {
         return None;
     }
     let (_, max, _) = replicas(o);
@@ -922,7 +931,7 @@ fn hpa_min_replicas(o: &Subject<'_>) -> Option<Verdict> {
 
 fn production_replicas(o: &Subject<'_>) -> Option<Verdict> {
     let ctx = o.ctx;
-    if !REPLICATED.contains(&o.kind.as_str()) || !ctx.locators.is_workload(o) {
+    if !REPLICATED.contains(&o.kind.as_str()) || !o.is_workload() {
         return None;
     }
     match ctx.is_production(o) {
