@@ -93,6 +93,9 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
         path: String::new(),
         flow_min: 0,
         places: Default::default(),
+        blocks: Vec::new(),
+        next_block: 0,
+        pieces: Vec::new(),
     };
     let mut docs = Vec::new();
     let b = text.as_bytes();
@@ -128,6 +131,24 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
         let end = if ascii { raw.len() } else { raw.chars().count() } + 1;
         let text = content.trim_spaces_end();
         reader.lines.push(Line { no, indent, text, end, next, ascii });
+        // A block scalar is read here, in the one pass over its lines (a
+        // dashboard in a ConfigMap is thousands of them), and taken by the
+        // reader when it meets its header.
+        if let Some((off, parent)) = block_start(text, indent) {
+            let (chomp, _) = chomp(&text[off..]);
+            let block = scan_block(
+                reader.text,
+                next,
+                no,
+                text[off..].starts_with('>'),
+                chomp,
+                parent,
+                &mut reader.pieces,
+            )?;
+            let header = offset_in(reader.text, &text[off..]);
+            reader.blocks.push(PreBlock { header, parent, value: block.value, at: block.at });
+            (pos, no) = (block.end, block.last);
+        }
     }
     reader.document(&mut docs)?;
     Some(docs)
@@ -261,6 +282,33 @@ struct Reader<'a> {
     /// The places of the values and keys of the current document (when
     /// locating).
     places: crate::sourcemap::Builder,
+    /// The block scalars of the current document, read with its lines, in
+    /// order: each is taken by [`Reader::block_scalar`] at its header, or
+    /// the document is refused.
+    blocks: Vec<PreBlock>,
+    /// The next of `blocks` to be taken.
+    next_block: usize,
+    /// Room for the pieces of a block scalar's text while it is read.
+    pieces: Vec<(Sep, &'a str)>,
+}
+
+/// A block scalar read ahead, with its lines (which the reader then never
+/// sees).
+struct PreBlock {
+    /// The byte of the text where its header (`|` or `>`) is.
+    header: usize,
+    /// The indentation of the collection holding it, as the first pass
+    /// tells it from the header's line (the reader finds the same, and
+    /// refuses the document if not).
+    parent: usize,
+    value: String,
+    /// Where the parser stands for its value.
+    at: At,
+}
+
+/// Where `part`, a slice of `whole`, starts in it.
+fn offset_in(whole: &str, part: &str) -> usize {
+    part.as_ptr().addr() - whole.as_ptr().addr()
 }
 
 fn is_item(content: &str) -> bool {
@@ -300,10 +348,14 @@ impl<'a> Reader<'a> {
         } else {
             self.mapping_node(first)?
         };
-        if self.i != self.lines.len() {
+        // Every line read, and every block scalar read ahead taken where
+        // the reader met its header.
+        if self.i != self.lines.len() || self.next_block != self.blocks.len() {
             return None;
         }
         self.lines.clear();
+        self.blocks.clear();
+        self.next_block = 0;
         let map = self.places.finish();
         docs.push(Doc { value, line: first.no, column: first.indent + 1, map });
         Some(())
@@ -754,101 +806,208 @@ impl<'a> Reader<'a> {
     /// than `parent`.
     fn block_scalar(&mut self, line: Line<'a>, off: usize, parent: usize) -> Option<Value> {
         let header = &line.text[off..];
-        let folded = header.starts_with('>');
-        let (chomp, rest) = match header.as_bytes().get(1) {
-            Some(b'-') => (Chomp::Strip, &header[2..]),
-            Some(b'+') => (Chomp::Keep, &header[2..]),
-            _ => (Chomp::Clip, &header[1..]),
-        };
+        let (chomp, rest) = chomp(header);
         if !is_end(rest) {
             return None;
         }
-        let text = self.text;
-        // The scalar ends before the first line that is not more indented
-        // than its parent, or with its document: its content is at most the
-        // text up to there (a large scalar, a dashboard in a ConfigMap, is
-        // then never copied again as it grows).
-        let rest = &self.lines[self.i..];
-        let bound = rest.iter().find(|l| l.indent <= parent).or(rest.last()).map_or(0, |l| l.next);
-        let mut out = String::with_capacity(bound.saturating_sub(line.next));
-        // The content's indentation, from its first non-blank line.
-        let mut indent: Option<usize> = None;
-        let (mut leading, mut leading_max, mut blanks) = (0, 0, 0);
-        let (mut no, mut last) = (line.no, line.no);
-        let mut at = None;
-        let mut pos = line.next;
-        while pos < text.len() {
-            let (raw, next, broken) = match memchr::memchr(b'\n', &text.as_bytes()[pos..]) {
-                Some(e) => (&text[pos..pos + e], pos + e + 1, true),
-                None => (&text[pos..], text.len(), false),
-            };
-            let raw = raw.strip_suffix('\r').unwrap_or(raw);
-            no += 1;
-            pos = next;
-            let content = raw.trim_spaces_start();
-            let spaces = raw.len() - content.len();
-            if content.is_empty() {
-                match indent {
-                    // Spaces beyond the indentation are content.
-                    Some(n) if spaces > n => return None,
-                    // A last line of spaces with no line break adds nothing.
-                    _ if !broken => break,
-                    None => {
-                        leading += 1;
-                        leading_max = leading_max.max(spaces);
-                    }
-                    Some(_) => blanks += 1,
-                }
-                continue;
+        let at = offset_in(self.text, header);
+        if let Some(block) = self.blocks.get_mut(self.next_block)
+            && block.header <= at
+        {
+            // Read with its lines: the same header, in the same collection
+            // (one passed over is refused).
+            if block.header != at || block.parent != parent {
+                return None;
             }
-            let n = match indent {
-                None if spaces <= parent => {
-                    // No content: the scalar ends where this line starts.
-                    at = Some((no, spaces + 1));
-                    blanks = leading;
-                    break;
-                }
-                None => {
-                    if leading_max > spaces {
-                        return None;
-                    }
-                    indent = Some(spaces);
-                    at = Some((no, spaces + 1));
-                    newlines(&mut out, leading);
-                    spaces
-                }
-                Some(n) if spaces < n => break,
-                Some(n) => {
-                    if folded && spaces > n {
-                        return None;
-                    }
-                    if folded && blanks == 0 {
-                        out.push(' ');
-                    } else {
-                        newlines(&mut out, if folded { blanks } else { blanks + 1 });
-                    }
-                    blanks = 0;
-                    n
-                }
-            };
-            out.push_str(&raw[n..]);
-            last = no;
+            self.next_block += 1;
+            let (value, at) = (std::mem::take(&mut block.value), block.at);
+            self.value_at(at);
+            return Some(Value::String(value));
         }
-        // An empty scalar at the end of the text stands somewhere else.
-        let at = at?;
-        let breaks = match (indent, chomp) {
-            (_, Chomp::Strip) | (None, Chomp::Clip) => 0,
-            (Some(_), Chomp::Clip) => 1,
-            (Some(_), Chomp::Keep) => blanks + 1,
-            (None, Chomp::Keep) => blanks,
-        };
-        newlines(&mut out, breaks);
-        while self.lines.get(self.i).is_some_and(|l| l.no <= last) {
-            self.i += 1;
+        // One the first pass did not recognise (a comment after its header):
+        // its lines were gathered as content lines, and are passed over,
+        // with the scalars read ahead from headers in its text.
+        let folded = header.starts_with('>');
+        let block =
+            scan_block(self.text, line.next, line.no, folded, chomp, parent, &mut self.pieces)?;
+        self.skip_through(block.last);
+        while self.blocks.get(self.next_block).is_some_and(|b| b.header < block.end) {
+            self.next_block += 1;
         }
-        self.value_at(at);
-        Some(Value::String(out))
+        self.value_at(block.at);
+        Some(Value::String(block.value))
     }
+}
+
+/// The chomping a block scalar's header asks for, and what follows it.
+fn chomp(header: &str) -> (Chomp, &str) {
+    match header.as_bytes().get(1) {
+        Some(b'-') => (Chomp::Strip, &header[2..]),
+        Some(b'+') => (Chomp::Keep, &header[2..]),
+        _ => (Chomp::Clip, &header[1..]),
+    }
+}
+
+/// Where a block scalar's header is in `text` (a content line indented
+/// `indent`, trailing spaces trimmed) and the indentation of the collection
+/// holding it, when the line is `key: |` or `- |` (or `- key: |`) with
+/// nothing after the header; `None` for any other line. A guess the reader
+/// checks: it takes the scalar only at this header and in a collection so
+/// indented, else refuses the document.
+fn block_start(text: &str, indent: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let off = match b {
+        [.., b'|' | b'>'] => b.len() - 1,
+        [.., b'|' | b'>', b'-' | b'+'] => b.len() - 2,
+        _ => return None,
+    };
+    let before = text[..off].trim_spaces_end();
+    if before.len() == off {
+        // `key:|`, `a|`, or the header alone on its line.
+        return None;
+    }
+    // One `- ` item at most: the reader refuses `- - |`.
+    let (column, rest) = match before.strip_prefix('-') {
+        Some("") => return Some((off, indent)),
+        Some(rest) if rest.starts_with(' ') => {
+            let rest = rest.trim_spaces_start();
+            (indent + before.len() - rest.len(), rest)
+        }
+        _ => (indent, before),
+    };
+    (rest.len() > 1 && rest.ends_with(':') && !rest.starts_with("- ")).then_some((off, column))
+}
+
+/// What goes before a piece of a block scalar's text.
+#[derive(Clone, Copy)]
+enum Sep {
+    /// This many line feeds.
+    Lines(usize),
+    /// A space (a folded line break).
+    Space,
+}
+
+/// A block scalar read from its lines.
+struct Block {
+    value: String,
+    /// Where the parser stands for its value.
+    at: At,
+    /// The byte where the line after it starts.
+    end: usize,
+    /// The number of its last line (or its header's).
+    last: usize,
+}
+
+/// Reads the block scalar whose header ends line `no` (`folded` for `>`),
+/// from byte `pos` where the next line starts: its lines are those more
+/// indented than `parent` (and blank ones). Each line is checked as the
+/// first pass checks the lines it keeps; `None` for one the reader leaves
+/// to the full parser, and for the forms of indentation it does not read
+/// (more indented leading blank lines, more indented lines in a folded
+/// scalar, an empty scalar at the end of the text). `pieces` is room for
+/// the scalar's pieces, so that its text is made once at its size.
+fn scan_block<'a>(
+    text: &'a str,
+    mut pos: usize,
+    mut no: usize,
+    folded: bool,
+    chomp: Chomp,
+    parent: usize,
+    pieces: &mut Vec<(Sep, &'a str)>,
+) -> Option<Block> {
+    let b = text.as_bytes();
+    pieces.clear();
+    // The content's indentation, from its first non-blank line.
+    let mut indent: Option<usize> = None;
+    let (mut leading, mut leading_max, mut blanks) = (0, 0, 0);
+    let mut at = None;
+    let mut end = b.len();
+    while pos < b.len() {
+        let start = pos;
+        let spaces = spaces(&b[pos..]);
+        let (i, printable) = line_end(b, pos + spaces);
+        let broken = i < b.len();
+        let raw = &text[pos..i];
+        // CRLF ends a line; a lone CR is refused, as the first pass does.
+        let raw = if broken { raw.strip_suffix('\r').unwrap_or(raw) } else { raw };
+        if !printable {
+            check_chars(raw)?;
+        }
+        no += 1;
+        pos = (i + 1).min(b.len());
+        let spaces = spaces.min(raw.len());
+        if raw.len() == spaces {
+            match indent {
+                // Spaces beyond the indentation are content.
+                Some(n) if spaces > n => return None,
+                // A last line of spaces with no line break adds nothing.
+                _ if !broken => break,
+                None => {
+                    leading += 1;
+                    leading_max = leading_max.max(spaces);
+                }
+                Some(_) => blanks += 1,
+            }
+            continue;
+        }
+        let (sep, n) = match indent {
+            None if spaces <= parent => {
+                // No content: the scalar ends where this line starts.
+                at = Some((no, spaces + 1));
+                blanks = leading;
+                (end, no) = (start, no - 1);
+                break;
+            }
+            None => {
+                if leading_max > spaces {
+                    return None;
+                }
+                indent = Some(spaces);
+                at = Some((no, spaces + 1));
+                (Sep::Lines(leading), spaces)
+            }
+            Some(n) if spaces < n => {
+                (end, no) = (start, no - 1);
+                break;
+            }
+            Some(n) => {
+                if folded && spaces > n {
+                    return None;
+                }
+                let sep = if folded && blanks == 0 {
+                    Sep::Space
+                } else {
+                    Sep::Lines(if folded { blanks } else { blanks + 1 })
+                };
+                blanks = 0;
+                (sep, n)
+            }
+        };
+        pieces.push((sep, &raw[n..]));
+    }
+    // An empty scalar at the end of the text stands somewhere else.
+    let at = at?;
+    let breaks = match (indent, chomp) {
+        (_, Chomp::Strip) | (None, Chomp::Clip) => 0,
+        (Some(_), Chomp::Clip) => 1,
+        (Some(_), Chomp::Keep) => blanks + 1,
+        (None, Chomp::Keep) => blanks,
+    };
+    let size = |sep: &Sep| match *sep {
+        Sep::Lines(n) => n,
+        Sep::Space => 1,
+    };
+    let len = pieces.iter().map(|(sep, piece)| size(sep) + piece.len()).sum::<usize>() + breaks;
+    let mut value = String::with_capacity(len);
+    for &(sep, piece) in pieces.iter() {
+        match sep {
+            Sep::Lines(n) => newlines(&mut value, n),
+            Sep::Space => value.push(' '),
+        }
+        value.push_str(piece);
+    }
+    newlines(&mut value, breaks);
+    Some(Block { value, at, end, last: no })
 }
 
 /// Appends `n` line feeds (`extend` with `repeat_n` goes through `char`s).
@@ -1305,6 +1464,53 @@ mod tests {
         same("- name: x\n  script: |\n    echo '---'\n    --- not a marker\n  q: \"--- x\"\n");
     }
 
+    /// Block scalars are read in the first pass over the lines, and taken by
+    /// the reader at their header; one it does not take is refused.
+    #[test]
+    fn block_scalars_read_ahead() {
+        // In every place a header stands, next to ones the first pass does
+        // not read ahead (a comment after the header).
+        same("- a: |\n    x\n  b: >-\n    y\n    z\n-   c: |+\n      w\n\n- |\n  v\n");
+        same("a:\n- |\n  x\n- >\n  y\nb:\n  - |-\n    z\n  - k: | # c\n      w\n");
+        same("\"q k\": |\n  x\nk : >\n  y\n");
+        // Content that looks like headers, keys, items and markers.
+        same("a: |\n  b: |\n    c\n  - >\n  --- x\nd: |\n  e: >-\n");
+        same("a: | # c\n  b: |\n    c\n  d: 1\ne: 2\n");
+        // Blank lines, CRLF, the end of the text, empty scalars, documents.
+        same("a: |\r\n  x\r\n\r\n  y\r\nb: >\r\n  z\r\n");
+        same("a: |+\n  x\n\n  \n");
+        same("a: >-\n\n\nb: |\n---\nc: |\n  d\n...\n---\ne: |\n  f");
+        same("x:\n  a: |\n    l1\n\n    l2\n  b: |\n  c: x\n");
+        // Lines the first pass refuses are refused inside a scalar too.
+        for text in [
+            "a: |\n  x\ty\n",
+            "a: |\n  x\ry\n",
+            "a: |\n  x\u{85}\n",
+            "a: |\n  x\r",
+            "a: |\n    x\n   y\n",
+            "a: >\n  x\n    more\n",
+            "a: |\n\n     \n  x\n",
+        ] {
+            refused(text);
+        }
+        // A header inside a scalar the reader reads otherwise is never taken:
+        // the document is refused (its lines were not all seen).
+        for text in [
+            "a: \"x\n  k: |\n    y\"\n",
+            "a: 'x\n  k: |\n    y'\n",
+            "a: x\n  - |\n    y\n",
+            "a: x\n  k: |\n    y\n",
+            "a: [x,\n  k: |\n  ]\n",
+            "- - |\n    x\n",
+            "a:\n  |\n    x\n",
+        ] {
+            refused(text);
+        }
+        for text in ["a: \"x\n  k: |\n    y\"\n", "a: x\n  - |\n    y\n"] {
+            yaml::parse_stream(text, "t").expect("the full parser reads it");
+        }
+    }
+
     #[test]
     fn refuses_what_it_does_not_know() {
         for text in [
@@ -1573,6 +1779,9 @@ mod tests {
             path: String::new(),
             flow_min: 0,
             places: Default::default(),
+            blocks: Vec::new(),
+            next_block: 0,
+            pieces: Vec::new(),
         };
         for parent in ["", "a", "a[0]", "b[\"x.y\"]"] {
             for key in ["k", "", "a.b", "x[0]", "q\"", "ü", "with space", "a]"] {
@@ -1875,6 +2084,8 @@ mod tests {
         "# c",
         "k: v",
         "k:",
+        "k: |",
+        "- >",
     ];
 
     /// Quoted scalars' lines: after the opening quote, in between, and
@@ -1892,6 +2103,7 @@ mod tests {
         "\\",
         "ü",
         "a'b",
+        "k: |",
     ];
 
     const DOUBLE_LINES: &[&str] = &[
@@ -1912,6 +2124,7 @@ mod tests {
         "k: v",
         "ü",
         "a\"b",
+        "- |",
     ];
 
     /// Flow collections over several lines: each `|` is a line break.
@@ -1939,6 +2152,7 @@ mod tests {
         "[x,|#c]",
         "[x|]# c",
         "[1.5,|true,|null,|'s',|-x]",
+        "[x,|k: |,|y]",
     ];
 
     /// A flow collection over several lines after `key:` or `-` at `indent`.
@@ -2014,6 +2228,9 @@ mod tests {
                         "  more",
                         "x  ",
                         "ü é",
+                        "k: |",
+                        "- >-",
+                        "a\tb",
                     ]);
                     if !line.is_empty() {
                         out.push_str(&" ".repeat(n));
