@@ -171,24 +171,41 @@ fn special(b: u8) -> bool {
 
 /// Where the first byte at or after `from` that must be escaped is: eight
 /// bytes at a time as one word (the "has a byte less than n" and "has a
-/// zero byte" tests of Bit Twiddling Hacks, exact for n up to 128), then
-/// byte by byte inside the word that has one, and in the last few bytes.
+/// zero byte" tests of Bit Twiddling Hacks, exact for n up to 128, and
+/// exact at the lowest byte they mark: a borrow only marks bytes above the
+/// one that caused it), the last few bytes as the text's last eight.
 fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut i = from;
-    while let Some(word) = bytes.get(i..i + 8) {
-        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+    let specials = |w: u64| {
         let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
         let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
         let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
-        if control | quote | backslash != 0 {
-            break;
+        control | quote | backslash
+    };
+    let first = |marks: u64| (marks.trailing_zeros() / 8) as usize;
+    let mut i = from;
+    while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let marks = specials(u64::from_le_bytes(*word));
+        if marks != 0 {
+            return Some(i + first(marks));
         }
         i += 8;
     }
-    bytes.get(i..)?.iter().position(|&b| special(b)).map(|k| i + k)
+    if i >= bytes.len() {
+        return None;
+    }
+    // Fewer than eight left: the last eight bytes, those before `i` known
+    // not to be special (so they mark nothing, and nothing above them).
+    match bytes.last_chunk::<8>() {
+        Some(word) => {
+            let start = bytes.len() - 8;
+            let marks = specials(u64::from_le_bytes(*word)) >> ((i - start) * 8);
+            (marks != 0).then(|| i + first(marks))
+        }
+        None => bytes[i..].iter().position(|&b| special(b)).map(|k| i + k),
+    }
 }
 
 /// Appends `bytes` (UTF-8) escaped as serde_json escapes them: the runs
@@ -796,12 +813,15 @@ mod tests {
                     bytes[at] = b;
                     let want = special(b).then_some(at);
                     assert_eq!(next_special(&bytes, 0), want, "byte {b} at {at} of {len}");
-                    let from = at.saturating_sub(1);
-                    assert_eq!(
-                        next_special(&bytes, from),
-                        want,
-                        "byte {b} at {at} of {len} from {from}"
-                    );
+                    // From every place: a byte before it is not looked at.
+                    for from in 0..=len {
+                        let want = bytes[from..].iter().position(|&c| special(c));
+                        assert_eq!(
+                            next_special(&bytes, from),
+                            want.map(|k| from + k),
+                            "byte {b} at {at} of {len} from {from}"
+                        );
+                    }
                     // Another byte to escape after it: the first is found.
                     for later in at + 1..len {
                         let mut two = bytes.clone();
