@@ -207,10 +207,16 @@ impl Frameworks {
     /// `not-evaluated`. Counts carry all five statuses, zero or not.
     pub fn coverage(&self, selected: &[String], results: &[Evaluation]) -> Vec<Coverage> {
         let mut worst: BTreeMap<&str, Status> = BTreeMap::new();
+        // A rule's results mostly follow one another (the report is sorted
+        // by status and rule): a run of them is looked up once.
+        let mut last: Option<(&str, Status)> = None;
         for r in results.iter().filter(|r| r.status != Status::NotApplicable) {
-            let status = r.status.effective();
-            let entry = worst.entry(r.rule.as_str()).or_insert(status);
-            *entry = (*entry).max(status);
+            let seen = (r.rule.as_str(), r.status.effective());
+            if last != Some(seen) {
+                last = Some(seen);
+                let entry = worst.entry(seen.0).or_insert(seen.1);
+                *entry = (*entry).max(seen.1);
+            }
         }
         self.chosen(selected)
             .map(|f| {
@@ -231,7 +237,9 @@ impl Frameworks {
                             .filter_map(|r| worst.get(r.as_str()).copied())
                             .max()
                             .map_or(NOT_EVALUATED, Status::as_str);
-                        *counts.entry(status.to_string()).or_default() += 1;
+                        if let Some(n) = counts.get_mut(status) {
+                            *n += 1;
+                        }
                         ControlResult {
                             id: c.id.clone(),
                             title: c.title.clone(),
