@@ -196,12 +196,16 @@ fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
     if i >= bytes.len() {
         return None;
     }
-    // Fewer than eight left: the last eight bytes, those before `i` known
-    // not to be special (so they mark nothing, and nothing above them).
+    // Fewer than eight left: the last eight bytes, those before `i` made
+    // spaces first. They may be special (`from` follows an escape), and a
+    // special byte's borrow would mark the byte above it (`"` then `#`).
     match bytes.last_chunk::<8>() {
         Some(word) => {
             let start = bytes.len() - 8;
-            let marks = specials(u64::from_le_bytes(*word)) >> ((i - start) * 8);
+            let before = (i - start) * 8;
+            let below = (1u64 << before) - 1;
+            let w = (u64::from_le_bytes(*word) & !below) | ((ONES * u64::from(b' ')) & below);
+            let marks = specials(w) >> before;
             (marks != 0).then(|| i + first(marks))
         }
         None => bytes[i..].iter().position(|&b| special(b)).map(|k| i + k),
@@ -806,10 +810,12 @@ mod tests {
 
     #[test]
     fn every_byte_is_checked_in_every_place() {
-        for b in 0..=255u8 {
+        // Backgrounds one above a special byte, which a borrow from it would
+        // mark (`"` is 0x22, `\` 0x5c, controls end at 0x1f).
+        for (b, background) in (0..=255u8).flat_map(|b| [b'a', b'#', b']', b' '].map(|g| (b, g))) {
             for len in 1..=17 {
                 for at in 0..len {
-                    let mut bytes = vec![b'a'; len];
+                    let mut bytes = vec![background; len];
                     bytes[at] = b;
                     let want = special(b).then_some(at);
                     assert_eq!(next_special(&bytes, 0), want, "byte {b} at {at} of {len}");
