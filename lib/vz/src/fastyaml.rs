@@ -44,6 +44,7 @@
 
 pub mod write;
 
+use crate::text::offset_in;
 use crate::yaml::SourceMap;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -304,11 +305,6 @@ struct PreBlock {
     value: String,
     /// Where the parser stands for its value.
     at: At,
-}
-
-/// Where `part`, a slice of `whole`, starts in it.
-fn offset_in(whole: &str, part: &str) -> usize {
-    part.as_ptr().addr() - whole.as_ptr().addr()
 }
 
 fn is_item(content: &str) -> bool {

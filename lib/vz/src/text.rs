@@ -173,6 +173,12 @@ pub fn md_fit(text: String, limit: usize, note: &str) -> String {
     format!("{}\n… ({note})\n", &text[..end])
 }
 
+/// Where `part`, a slice of `whole` (a document split from a stream, a
+/// scalar in its text), starts in it.
+pub fn offset_in(whole: &str, part: &str) -> usize {
+    part.as_ptr().addr() - whole.as_ptr().addr()
+}
+
 /// The 1-based line and column (in characters) of byte `offset` of `text`
 /// (an offset inside a character counts as that character's start).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

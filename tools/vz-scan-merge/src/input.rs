@@ -555,7 +555,7 @@ mod tests {
         let docs = split_with(text, "s.json", parallel).map_err(|e| e.to_string())?;
         Ok(docs
             .iter()
-            .map(|d| (d.text.as_ptr() as usize - text.as_ptr() as usize, d.line, d.column, d.index))
+            .map(|d| (vz::text::offset_in(text, d.text), d.line, d.column, d.index))
             .collect())
     }
 
