@@ -6,15 +6,17 @@ SHELL := bash
 CARGO ?= cargo
 PREFIX ?= /usr/local
 TOOLS := vz-render vz-health vz-switch vz-scan-merge vz-backup vz-comply
-RELEASE := target/release
+# Release binaries: scripts/release.sh builds them (statically linked on
+# Linux with glibc) and names their directory.
+RELEASE := $(shell scripts/release.sh dir)
 
 .PHONY: help build test test-deps lint fmt bench man completions install demo security-gate comply backup-check verify-deployment deploy-blue-green canary rollback fuzz-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-build: ## Build the release binaries
-	$(CARGO) build --release --locked
+build: ## Build the release binaries (static on Linux with glibc: scripts/release.sh)
+	CARGO=$(CARGO) scripts/release.sh build --locked
 
 test-deps: ## Install what the tests need (idempotent)
 	scripts/test-deps.sh
@@ -69,30 +71,30 @@ demo: ## Render the bundled examples for production, no cluster needed
 
 security-gate: ## Merge scanner reports and gate: make security-gate REPORTS="trivy.json grype.json" [FAIL_ON=high] [IGNORE=file] [OUT=dir]
 	@test -n "$(REPORTS)" || { echo 'usage: make security-gate REPORTS="trivy.json grype.json …" [FAIL_ON=high] [IGNORE=.vz-ignore.yaml] [BASELINE=merged.json] [OUT=dir]' >&2; exit 2; }
-	$(CARGO) build --release --locked --quiet --bin vz-scan-merge
+	CARGO=$(CARGO) scripts/release.sh build --locked --quiet --bin vz-scan-merge
 	VZ_SCAN_MERGE=$(RELEASE)/vz-scan-merge scripts/security-gate.sh --fail-on $(or $(FAIL_ON),high) \
 	  $(if $(IGNORE),--ignore "$(IGNORE)") $(if $(BASELINE),--baseline "$(BASELINE)") $(if $(OUT),--out "$(OUT)") $(REPORTS)
 
 comply: ## Render and check in one pipeline: make comply ENV=production [DIR=examples/veza] [FRAMEWORK=pci,gdpr] [FAIL_ON=failed] [WAIVERS=file]
 	@test -n "$(ENV)" || { echo 'usage: make comply ENV=production [DIR=examples/veza] [FRAMEWORK=pci,gdpr] [FAIL_ON=failed|warning] [WAIVERS=file] [OUTPUT=table]' >&2; exit 2; }
-	$(CARGO) build --release --locked --quiet --bin vz-render --bin vz-comply
+	CARGO=$(CARGO) scripts/release.sh build --locked --quiet --bin vz-render --bin vz-comply
 	cd $(or $(DIR),examples/veza) && $(CURDIR)/$(RELEASE)/vz-render $(ENV) | $(CURDIR)/$(RELEASE)/vz-comply - \
 	  --environment $(ENV) --fail-on $(or $(FAIL_ON),failed) -o $(or $(OUTPUT),table) \
 	  $(if $(FRAMEWORK),--framework $(FRAMEWORK)) $(if $(WAIVERS),--waivers $(abspath $(WAIVERS)))
 
 backup-check: ## Nightly backup check: make backup-check DIR=/var/backups/pg OUT=dir [RPO=1h] [DELETE=1]
 	@test -n "$(DIR)" -a -n "$(OUT)" || { echo 'usage: make backup-check DIR=/var/backups/pg OUT=/var/lib/vz/pg [RPO=1h] [PATTERN=%Y%m%d_%H%M%S] [DELETE=1]' >&2; exit 2; }
-	$(CARGO) build --release --locked --quiet --bin vz-backup
+	CARGO=$(CARGO) scripts/release.sh build --locked --quiet --bin vz-backup
 	VZ_BACKUP=$(RELEASE)/vz-backup scripts/backup-check.sh --out "$(OUT)" --rpo $(or $(RPO),1h) \
 	  $(if $(PATTERN),--time-from-name '$(PATTERN)') $(if $(DELETE),--delete) "$(DIR)"
 
 verify-deployment: ## Smoke-check a deployment: make verify-deployment URL=https://… [CHECKS=smoke.yaml] [WAIT=2m]
 	@test -n "$(URL)" || { echo "usage: make verify-deployment URL=https://… [CHECKS=file] [WAIT=2m]" >&2; exit 2; }
-	$(CARGO) build --release --locked --quiet --bin vz-health
+	CARGO=$(CARGO) scripts/release.sh build --locked --quiet --bin vz-health
 	VZ_HEALTH=$(RELEASE)/vz-health WAIT=$(or $(WAIT),2m) scripts/smoke.sh "$(URL)" $(CHECKS)
 
 # The deploy scripts run the release binaries; kubectl is the one on PATH.
-DEPLOY_BUILD = $(CARGO) build --release --locked --quiet --bin vz-render --bin vz-health --bin vz-switch
+DEPLOY_BUILD = CARGO=$(CARGO) scripts/release.sh build --locked --quiet --bin vz-render --bin vz-health --bin vz-switch
 DEPLOY_TOOLS = VZ_RENDER=$(RELEASE)/vz-render VZ_HEALTH=$(RELEASE)/vz-health VZ_SWITCH=$(RELEASE)/vz-switch
 
 deploy-blue-green: ## Blue/green: make deploy-blue-green VERSION=v1.2.3 [SPEC=vz.yaml] [DEPLOY_ENV=production] [NAMESPACE=ns] [ARGS=…]

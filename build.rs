@@ -10,9 +10,12 @@
 //! heap are still placed at random; the tools are safe Rust
 //! (`unsafe_code = "forbid"`), which does not lean on address randomisation.
 //!
-//! Not for a static C runtime (`+crt-static`, as musl builds are): rustc
-//! links those as static PIEs, whose start-up code relocates itself and
-//! crashes in an executable linked with `-no-pie`.
+//! Not for a static C runtime (`+crt-static`, as scripts/release.sh builds
+//! the release binaries on Linux with glibc, and as musl builds are): rustc
+//! chooses how those are linked from the relocation model (static PIE, whose
+//! start-up code relocates itself and crashes in an executable linked with
+//! `-no-pie`, or with `relocation-model=static`, as release.sh asks, a
+//! static executable at a fixed address).
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");

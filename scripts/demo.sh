@@ -5,10 +5,10 @@
 # scanner reports with vz-scan-merge, and check the rendered manifests with
 # vz-comply.
 #
-#   scripts/demo.sh [DIR-WITH-BINARIES]     (make demo passes target/release)
+#   scripts/demo.sh [DIR-WITH-BINARIES]     (make demo passes target/debug; the default is the release build's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/release}
+bin=${1:-$(scripts/release.sh dir)}
 render=$bin/vz-render
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -685,7 +685,7 @@ fn scripts_print_help_and_refuse_bad_usage_before_touching_anything() {
 
 #[test]
 fn scripts_are_shellcheck_clean() {
-    let scripts = ["blue-green-deploy.sh", "canary.sh", "rollback.sh"]
+    let scripts = ["blue-green-deploy.sh", "canary.sh", "rollback.sh", "release.sh"]
         .map(|s| root().join("scripts").join(s));
     let out = std::process::Command::new("shellcheck")
         .args(&scripts)
@@ -702,4 +702,34 @@ fn scripts_are_shellcheck_clean() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The release build's directory follows the host: `target/HOST/release`
+/// where the binaries are linked statically (Linux with glibc, built with
+/// an explicit --target), else cargo's own `target/release`.
+#[test]
+fn release_script_names_the_directory_of_its_build_and_refuses_bad_usage() {
+    let rustc = std::process::Command::new("rustc").arg("-vV").output().expect("rustc -vV");
+    let info = String::from_utf8_lossy(&rustc.stdout);
+    let host = info.lines().find_map(|l| l.strip_prefix("host: ")).expect("rustc names its host");
+    let expected = if host.contains("-linux-gnu") {
+        format!("target/{host}/release\n")
+    } else {
+        "target/release\n".to_string()
+    };
+    let dir = run(Command::new(root().join("scripts/release.sh")).arg("dir"));
+    assert_eq!(
+        (dir.code, dir.stdout.as_str(), dir.stderr.as_str()),
+        (Some(0), expected.as_str(), "")
+    );
+
+    let usage = "usage: scripts/release.sh build [CARGO-BUILD-ARGS...] | scripts/release.sh dir\n";
+    for args in [&[][..], &["install"][..]] {
+        let bad = run(Command::new(root().join("scripts/release.sh")).args(args));
+        assert_eq!(
+            (bad.code, bad.stdout.as_str(), bad.stderr.as_str()),
+            (Some(2), "", usage),
+            "{args:?}"
+        );
+    }
 }
