@@ -477,6 +477,17 @@ fn located_doc(d: yaml::LocatedDoc, name: &str) -> Document {
 /// Reads and parses every input, in order, into one stream of documents.
 /// Standard input may be named at most once.
 pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>, Error> {
+    read_documents_map(inputs, locate, |doc| doc)
+}
+
+/// [`read_documents`], each document turned into a `T` by `f` on the thread
+/// that parsed it (a tool's own view of its documents is then built on every
+/// core, not after the reading on one), still in input order.
+pub fn read_documents_map<T, F>(inputs: &[Input], locate: Locate, f: F) -> Result<Vec<T>, Error>
+where
+    T: Send,
+    F: Fn(Document) -> T + Sync,
+{
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         return Err(Error::usage("standard input (`-`) can be read only once"));
     }
@@ -488,10 +499,11 @@ pub fn read_documents(inputs: &[Input], locate: Locate) -> Result<Vec<Document>,
         Input::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
     };
     let parsed = crate::par::map_heaviest_first(inputs, 2, size, |input| {
-        parse_documents(&input.read_text()?, &input.name(), locate)
+        let docs = parse_documents(&input.read_text()?, &input.name(), locate)?;
+        Ok(docs.into_iter().map(&f).collect::<Vec<T>>())
     });
     // The first problem in input order, as reading them one by one would meet it.
-    let parsed: Vec<Vec<Document>> = parsed.into_iter().collect::<Result<_, _>>()?;
+    let parsed: Vec<Vec<T>> = parsed.into_iter().collect::<Result<_, Error>>()?;
     let mut all = Vec::with_capacity(parsed.iter().map(Vec::len).sum());
     for docs in parsed {
         all.extend(docs);
@@ -712,6 +724,46 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         wrote.unwrap();
         assert!(read.unwrap() == text, "the text read differs from what was written");
+    }
+
+    /// Each document is mapped where it was parsed, and the answers come in
+    /// input order whatever the sizes (the largest file is read first).
+    #[test]
+    fn documents_are_mapped_in_input_order() {
+        let dir = std::env::temp_dir().join(format!("vz-input-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inputs: Vec<Input> = [("a.yaml", 1), ("b.yaml", 300), ("c.yaml", 2), ("d.json", 0)]
+            .iter()
+            .map(|&(name, padding)| {
+                let path = dir.join(name);
+                let text = if name.ends_with(".json") {
+                    "{\"kind\": \"J\"}".to_string()
+                } else {
+                    format!("{}kind: {name}\n---\nkind: second\n", "# pad\n".repeat(padding))
+                };
+                std::fs::write(&path, text).unwrap();
+                Input::Path(path)
+            })
+            .collect();
+        let mapped = read_documents_map(&inputs, Locate::Documents, |d| {
+            format!("{} {}", d.at, d.value["kind"].as_str().unwrap_or_default())
+        });
+        let plain = read_documents(&inputs, Locate::Documents);
+        let _ = std::fs::remove_dir_all(&dir);
+        let at = |name: &str| dir.join(name).display().to_string();
+        assert_eq!(
+            mapped.unwrap(),
+            [
+                format!("{}:2 a.yaml", at("a.yaml")),
+                format!("{}:4 second", at("a.yaml")),
+                format!("{}:301 b.yaml", at("b.yaml")),
+                format!("{}:303 second", at("b.yaml")),
+                format!("{}:3 c.yaml", at("c.yaml")),
+                format!("{}:5 second", at("c.yaml")),
+                format!("{}:1:1 J", at("d.json")),
+            ]
+        );
+        assert_eq!(plain.unwrap().len(), 7);
     }
 
     #[test]

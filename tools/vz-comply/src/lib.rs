@@ -326,9 +326,16 @@ fn setup(args: &Args) -> Result<Setup, Error> {
 
 /// The documents of every input as objects, their identity fields checked.
 fn read_objects(inputs: &[Input]) -> Result<Vec<Object>, Error> {
-    let docs = vz::input::read_documents(inputs, Locate::Everything)?;
-    object::check_shape(&docs)?;
-    Ok(docs.into_iter().map(Object::new).collect())
+    // Checked and classified on the thread that read the document.
+    let mut read = vz::input::read_documents_map(inputs, Locate::Everything, |doc| {
+        let wrong = object::check_shape(&doc);
+        (Object::new(doc), wrong)
+    })?;
+    let wrong: Vec<Error> = read.iter_mut().flat_map(|(_, wrong)| std::mem::take(wrong)).collect();
+    if !wrong.is_empty() {
+        return Err(Error::many(wrong));
+    }
+    Ok(read.into_iter().map(|(object, _)| object).collect())
 }
 
 /// Worst first, then by rule id, input name and line; results equal in all

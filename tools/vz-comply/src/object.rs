@@ -25,43 +25,42 @@ pub struct Object {
     pub config: bool,
 }
 
-/// Refuses documents whose identity fields have the wrong type (`kind: 5`,
-/// `metadata: [a]`): a Kubernetes API server would refuse them too, and a
-/// rule could not say what it checked. Every such field is reported at once.
-pub fn check_shape(docs: &[Document]) -> Result<(), vz::Error> {
+/// What is wrong with a document whose identity fields have the wrong type
+/// (`kind: 5`, `metadata: [a]`): a Kubernetes API server would refuse it
+/// too, and a rule could not say what it checked. Every such field of every
+/// document is reported at once ([`crate::read_objects`]).
+pub fn check_shape(d: &Document) -> Vec<vz::Error> {
     let mut errors = Vec::new();
-    for d in docs {
-        let mut wrong = |path: &str, what: &str| {
-            errors.push(vz::Error::Invalid {
-                at: d.locate(path, false),
-                path: path.to_string(),
-                message: format!("expected {what}"),
-                suggestion: None,
-            });
-        };
-        for field in ["apiVersion", "kind"] {
-            if d.value.get(field).is_some_and(|v| !v.is_string()) {
-                wrong(field, "text (a Kubernetes object's apiVersion and kind are strings)");
-            }
-        }
-        let kube = d.value.get("apiVersion").is_some() && d.value.get("kind").is_some();
-        if kube && d.value.get("metadata").is_some_and(|m| !m.is_object() && !m.is_null()) {
-            wrong("metadata", "a mapping (name, namespace, labels, annotations)");
-        }
-        let meta = d.value.get("metadata").filter(|_| kube);
-        for field in ["name", "namespace"] {
-            if meta.and_then(|m| m.get(field)).is_some_and(|v| !v.is_string()) {
-                wrong(&format!("metadata.{field}"), "text");
-            }
-        }
-        for field in ["labels", "annotations"] {
-            let v = meta.and_then(|m| m.get(field));
-            if v.is_some_and(|v| !v.is_object() && !v.is_null()) {
-                wrong(&format!("metadata.{field}"), "a mapping of text to text");
-            }
+    let mut wrong = |path: &str, what: &str| {
+        errors.push(vz::Error::Invalid {
+            at: d.locate(path, false),
+            path: path.to_string(),
+            message: format!("expected {what}"),
+            suggestion: None,
+        });
+    };
+    for field in ["apiVersion", "kind"] {
+        if d.value.get(field).is_some_and(|v| !v.is_string()) {
+            wrong(field, "text (a Kubernetes object's apiVersion and kind are strings)");
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(vz::Error::many(errors)) }
+    let kube = d.value.get("apiVersion").is_some() && d.value.get("kind").is_some();
+    if kube && d.value.get("metadata").is_some_and(|m| !m.is_object() && !m.is_null()) {
+        wrong("metadata", "a mapping (name, namespace, labels, annotations)");
+    }
+    let meta = d.value.get("metadata").filter(|_| kube);
+    for field in ["name", "namespace"] {
+        if meta.and_then(|m| m.get(field)).is_some_and(|v| !v.is_string()) {
+            wrong(&format!("metadata.{field}"), "text");
+        }
+    }
+    for field in ["labels", "annotations"] {
+        let v = meta.and_then(|m| m.get(field));
+        if v.is_some_and(|v| !v.is_object() && !v.is_null()) {
+            wrong(&format!("metadata.{field}"), "a mapping of text to text");
+        }
+    }
+    errors
 }
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
