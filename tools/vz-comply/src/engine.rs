@@ -105,7 +105,8 @@ impl Catalog {
 /// What evaluating the catalogue on the objects gave.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// One result per rule and object it applies to, in input order.
+    /// One result per rule and object it applies to, in report order
+    /// ([`report_order`]).
     pub results: Vec<Evaluation>,
     /// Objects no rule applies to, by kind.
     pub skipped: Vec<Skipped>,
@@ -147,9 +148,9 @@ pub fn evaluate(
     let mut used = vec![false; waivers.len()];
     let mut skipped: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut audit = WaiverAudit::default();
-    let mut results = Vec::with_capacity(each.iter().map(|o| o.results.len()).sum());
+    let mut found = Vec::with_capacity(each.len());
     for o in each {
-        results.extend(o.results);
+        found.push(o.results);
         for i in o.used {
             used[i] = true;
         }
@@ -170,7 +171,32 @@ pub fn evaluate(
         .into_iter()
         .map(|((api_version, kind), count)| Skipped { api_version, kind, count })
         .collect();
-    Outcome { results, skipped, waivers: audit }
+    Outcome { results: report_order(found), skipped, waivers: audit }
+}
+
+/// The results of every object (`found`, in input order) in the order the
+/// report lists them: worst first, then by rule id, input name and line;
+/// results equal in all of these keep the order they were found in. The
+/// ids and names were ranked during the evaluation, so the sort reads
+/// numbers kept in each result rather than following pointers to strings,
+/// and it sorts those numbers with each result's place: each result is then
+/// moved once, straight to where it goes, instead of all of them gathered
+/// into one list and swapped about in it.
+fn report_order(found: Vec<Vec<Evaluation>>) -> Vec<Evaluation> {
+    let mut keys = Vec::with_capacity(found.iter().map(Vec::len).sum());
+    for (o, results) in found.iter().enumerate() {
+        for (i, r) in results.iter().enumerate() {
+            let status = (std::cmp::Reverse(r.status.effective()), std::cmp::Reverse(r.status));
+            keys.push((status, r.rank, r.at.line, o, i));
+        }
+    }
+    // The places make every key distinct, and equal results keep their order.
+    keys.sort_unstable();
+    let mut found: Vec<Vec<Option<Evaluation>>> =
+        found.into_iter().map(|results| results.into_iter().map(Some).collect()).collect();
+    let mut sorted = Vec::with_capacity(keys.len());
+    sorted.extend(keys.into_iter().filter_map(|(.., o, i)| found.get_mut(o)?.get_mut(i)?.take()));
+    sorted
 }
 
 /// Below this many objects, one thread checks them all.
@@ -323,5 +349,99 @@ fn result(
         waiver: None,
         at: o.doc.at.clone(),
         rank: (0, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use vz::Location;
+
+    fn result(status: Status, rank: (u32, u32), line: usize, tag: &str) -> Evaluation {
+        let object = ObjectRef { kind: "Pod".into(), name: "p".into(), namespace: String::new() };
+        Evaluation {
+            rule: format!("VZ-K8S-{:03}", rank.0),
+            object: std::sync::Arc::new(object),
+            status,
+            violations: Vec::new(),
+            note: Some(tag.to_string()),
+            waiver: None,
+            at: Location { line, ..Location::input("a.yaml") },
+            rank,
+        }
+    }
+
+    fn tags(results: &[Evaluation]) -> Vec<&str> {
+        results.iter().filter_map(|r| r.note.as_deref()).collect()
+    }
+
+    /// Worst first (a waived or not-applicable result counts as passed,
+    /// after the passed ones), then rule, input and line; equal ones in the
+    /// order they were found, across objects too.
+    #[test]
+    fn results_are_put_in_report_order() {
+        let found = vec![
+            vec![
+                result(Status::Passed, (1, 0), 5, "passed"),
+                result(Status::Failed, (2, 1), 9, "failed r2 input 1"),
+                result(Status::Waived, (1, 0), 5, "waived"),
+                result(Status::Failed, (2, 0), 9, "failed r2 line 9, first"),
+            ],
+            vec![],
+            vec![
+                result(Status::Failed, (2, 0), 9, "failed r2 line 9, second"),
+                result(Status::NotApplicable, (0, 0), 1, "not applicable"),
+                result(Status::Error, (7, 0), 1, "error"),
+                result(Status::Failed, (1, 0), 30, "failed r1"),
+                result(Status::Warning, (0, 0), 1, "warning"),
+            ],
+        ];
+        assert_eq!(
+            tags(&report_order(found)),
+            [
+                "error",
+                "failed r1",
+                "failed r2 line 9, first",
+                "failed r2 line 9, second",
+                "failed r2 input 1",
+                "warning",
+                "waived",
+                "passed",
+                "not applicable",
+            ]
+        );
+    }
+
+    proptest! {
+        /// The same order as sorting all results at once, stably, by the
+        /// report's key.
+        #[test]
+        fn report_order_is_a_stable_sort_by_the_report_key(
+            found in proptest::collection::vec(
+                proptest::collection::vec((0..6usize, 0..2u32, 0..2u32, 0..2usize), 0..30),
+                0..10,
+            ),
+        ) {
+            let mut n = 0;
+            let found: Vec<Vec<Evaluation>> = found
+                .into_iter()
+                .map(|results| {
+                    results
+                        .into_iter()
+                        .map(|(s, rule, input, line)| {
+                            n += 1;
+                            result(Status::ALL[s], (rule, input), line, &n.to_string())
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut expected: Vec<Evaluation> = found.iter().flatten().cloned().collect();
+            expected.sort_by_key(|r| {
+                (std::cmp::Reverse(r.status.effective()), std::cmp::Reverse(r.status), r.rank, r.at.line)
+            });
+            let ordered = report_order(found);
+            prop_assert_eq!(tags(&ordered), tags(&expected));
+        }
     }
 }

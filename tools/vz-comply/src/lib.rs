@@ -230,8 +230,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
         input: args.baseline.clone().unwrap_or_default(),
         existing: b.remove_existing(&mut outcome.results),
     });
-    let mut results = outcome.results;
-    sort_results(&mut results);
+    let results = outcome.results;
     let overall = results.iter().map(|r| r.status.effective()).max().unwrap_or(Status::Passed);
     let fail_on = args.fail_on.status();
     let passed = overall < fail_on;
@@ -336,16 +335,6 @@ fn read_objects(inputs: &[Input]) -> Result<Vec<Object>, Error> {
         return Err(Error::many(wrong));
     }
     Ok(read.into_iter().map(|(object, _)| object).collect())
-}
-
-/// Worst first, then by rule id, input name and line; results equal in all
-/// of these keep the order they were found in. The ids and names were
-/// ranked during the evaluation, so the sort reads numbers kept in each
-/// result rather than following pointers to strings.
-fn sort_results(results: &mut [model::Evaluation]) {
-    results.sort_by_cached_key(|r| {
-        (std::cmp::Reverse(r.status.effective()), std::cmp::Reverse(r.status), r.rank, r.at.line)
-    });
 }
 
 /// The note on objects of kinds no rule covers, each kind named as
