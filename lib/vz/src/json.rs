@@ -174,16 +174,48 @@ fn special(b: u8) -> bool {
 /// zero byte" tests of Bit Twiddling Hacks, exact for n up to 128, and
 /// exact at the lowest byte they mark: a borrow only marks bytes above the
 /// one that caused it), the last few bytes as the text's last eight.
-fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that must be escaped, exact at the
+/// lowest such byte (above it, a borrow may mark others).
+#[inline]
+fn specials(w: u64) -> u64 {
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let specials = |w: u64| {
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
-        let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
-        control | quote | backslash
-    };
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
+    control | quote | backslash
+}
+
+/// Whether any byte of `bytes` must be escaped. Most strings written are
+/// short (keys, kinds, names, statuses) and hold none: their bytes are
+/// looked at as one or two words, which may overlap (only whether a byte is
+/// there matters), with no loop for up to sixteen bytes.
+#[inline]
+fn has_special(bytes: &[u8]) -> bool {
+    let word = |b: &[u8; 8]| u64::from_le_bytes(*b);
+    let half = |b: &[u8; 4]| u64::from(u32::from_le_bytes(*b));
+    match bytes.len() {
+        0 => false,
+        // The first, middle and last byte are all of them; spaces after.
+        n @ 1..=3 => {
+            let w = [bytes[0], bytes[n / 2], bytes[n - 1], b' ', b' ', b' ', b' ', b' '];
+            specials(word(&w)) != 0
+        }
+        4..=7 => match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            (Some(first), Some(last)) => specials(half(first) | (half(last) << 32)) != 0,
+            _ => bytes.iter().any(|&b| special(b)),
+        },
+        _ => {
+            let (words, _) = bytes.as_chunks::<8>();
+            let tail = bytes.last_chunk::<8>().is_some_and(|w| specials(word(w)) != 0);
+            tail || words.iter().any(|w| specials(word(w)) != 0)
+        }
+    }
+}
+
+fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
     let first = |marks: u64| (marks.trailing_zeros() / 8) as usize;
     let mut i = from;
     while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
@@ -215,6 +247,10 @@ fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
 /// Appends `bytes` (UTF-8) escaped as serde_json escapes them: the runs
 /// between escapes copied whole.
 fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    if !has_special(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     while let Some(i) = next_special(bytes, start) {
         out.extend_from_slice(&bytes[start..i]);
@@ -840,6 +876,24 @@ mod tests {
         }
         assert_eq!(next_special("é漢字😀 ~\u{7f}".as_bytes(), 0), None);
         assert_eq!(next_special(b"ab", 2), None);
+    }
+
+    /// Whether a string needs escaping is told right at every length and
+    /// wherever the byte is, on backgrounds a borrow would mark.
+    #[test]
+    fn a_byte_to_escape_is_seen_at_every_length_and_place() {
+        for (b, background) in (0..=255u8).flat_map(|b| [b'a', b'#', b']', b' '].map(|g| (b, g))) {
+            assert!(!has_special(&[]));
+            for len in 1..=24 {
+                assert!(!has_special(&vec![background; len]), "{background} x {len}");
+                for at in 0..len {
+                    let mut bytes = vec![background; len];
+                    bytes[at] = b;
+                    assert_eq!(has_special(&bytes), special(b), "byte {b} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!has_special("é漢字😀 ~\u{7f}".as_bytes()));
     }
 
     proptest! {
