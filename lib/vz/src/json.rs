@@ -96,6 +96,16 @@ pub fn to_vec_pretty<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error>
     Ok(out)
 }
 
+/// What goes before an item: a comma, a line break and the indentation, two
+/// spaces a level (deeper levels, which the tools do not write, are made
+/// up by `resize`).
+const LEAD: [u8; 2 + 2 * 32] = {
+    let mut lead = [b' '; 2 + 2 * 32];
+    lead[0] = b',';
+    lead[1] = b'\n';
+    lead
+};
+
 /// The serializer: indentation state as serde_json's `PrettyFormatter`
 /// keeps it (one `has_value` flag for the whole document, as there).
 struct Serializer<W> {
@@ -118,8 +128,19 @@ impl<W: Write> Serializer<W> {
     }
 
     fn newline_indent(&mut self) {
-        self.buf.push(b'\n');
-        self.buf.resize(self.buf.len() + 2 * self.indent, b' ');
+        self.lead_in(1);
+    }
+
+    /// `LEAD[from..]` to the indentation: `,\n` and the spaces (`from` 0)
+    /// or the line break and the spaces (`from` 1), copied as one slice.
+    fn lead_in(&mut self, from: usize) {
+        match LEAD.get(from..2 + 2 * self.indent) {
+            Some(lead) => self.buf.extend_from_slice(lead),
+            None => {
+                self.buf.extend_from_slice(&LEAD[from..2]);
+                self.buf.resize(self.buf.len() + 2 * self.indent, b' ');
+            }
+        }
     }
 
     fn begin(&mut self, open: u8) {
@@ -138,10 +159,7 @@ impl<W: Write> Serializer<W> {
 
     /// Before an item or a key: `\n` or `,\n`, then the indentation.
     fn item(&mut self, first: bool) {
-        if !first {
-            self.buf.push(b',');
-        }
-        self.newline_indent();
+        self.lead_in(usize::from(first));
     }
 
     fn string(&mut self, s: &str) {
@@ -876,6 +894,22 @@ mod tests {
         }
         assert_eq!(next_special("é漢字😀 ~\u{7f}".as_bytes(), 0), None);
         assert_eq!(next_special(b"ab", 2), None);
+    }
+
+    /// Past the indentation kept ready (32 levels), items are indented as
+    /// serde_json indents them, and at every depth on the way.
+    #[test]
+    fn deep_nesting_is_indented_as_serde_json_indents_it() {
+        let mut v = serde_json::json!("x");
+        for depth in 0..40 {
+            v = if depth % 2 == 0 {
+                serde_json::json!([v, depth, []])
+            } else {
+                serde_json::json!({"k": v, "j": {}, "l": [depth]})
+            };
+            let ours = to_vec_pretty(&v).map(String::from_utf8);
+            assert_eq!(ours.ok().and_then(Result::ok), serde_json::to_string_pretty(&v).ok());
+        }
     }
 
     /// Whether a string needs escaping is told right at every length and
