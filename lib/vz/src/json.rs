@@ -262,13 +262,21 @@ fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-/// Appends `bytes` (UTF-8) escaped as serde_json escapes them: the runs
-/// between escapes copied whole.
+/// Appends `bytes` (UTF-8) escaped as serde_json escapes them. Kept small
+/// enough to inline: most strings have nothing to escape.
+#[inline]
 fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
-    if !has_special(bytes) {
+    if has_special(bytes) {
+        escape_each(out, bytes);
+    } else {
         out.extend_from_slice(bytes);
-        return;
     }
+}
+
+/// [`escape_into`] for a string with bytes to escape: the runs between
+/// them copied whole.
+#[inline(never)]
+fn escape_each(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     while let Some(i) = next_special(bytes, start) {
         out.extend_from_slice(&bytes[start..i]);
