@@ -133,14 +133,19 @@ impl<W: Write> Serializer<W> {
 
     /// `LEAD[from..]` to the indentation: `,\n` and the spaces (`from` 0)
     /// or the line break and the spaces (`from` 1), copied as one slice.
+    #[inline]
     fn lead_in(&mut self, from: usize) {
         match LEAD.get(from..2 + 2 * self.indent) {
             Some(lead) => self.buf.extend_from_slice(lead),
-            None => {
-                self.buf.extend_from_slice(&LEAD[from..2]);
-                self.buf.resize(self.buf.len() + 2 * self.indent, b' ');
-            }
+            None => self.deep_lead_in(from),
         }
+    }
+
+    /// [`Self::lead_in`] past the levels of [`LEAD`].
+    #[cold]
+    fn deep_lead_in(&mut self, from: usize) {
+        self.buf.extend_from_slice(&LEAD[from..2]);
+        self.buf.resize(self.buf.len() + 2 * self.indent, b' ');
     }
 
     fn begin(&mut self, open: u8) {
