@@ -192,11 +192,7 @@ fn special(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// Where the first byte at or after `from` that must be escaped is: eight
-/// bytes at a time as one word (the "has a byte less than n" and "has a
-/// zero byte" tests of Bit Twiddling Hacks, exact for n up to 128, and
-/// exact at the lowest byte they mark: a borrow only marks bytes above the
-/// one that caused it), the last few bytes as the text's last eight.
+/// Every byte of a word 1, and every byte's high bit: the word tests' masks.
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
@@ -238,6 +234,11 @@ fn has_special(bytes: &[u8]) -> bool {
     }
 }
 
+/// Where the first byte at or after `from` that must be escaped is: eight
+/// bytes at a time as one word (the "has a byte less than n" and "has a
+/// zero byte" tests of Bit Twiddling Hacks, exact for n up to 128, and
+/// exact at the lowest byte they mark: a borrow only marks bytes above the
+/// one that caused it), the last few bytes as the text's last eight.
 fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
     let first = |marks: u64| (marks.trailing_zeros() / 8) as usize;
     let mut i = from;
