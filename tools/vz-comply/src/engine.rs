@@ -106,7 +106,7 @@ impl Catalog {
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// One result per rule and object it applies to, in report order
-    /// ([`report_order`]).
+    /// (worst first; see `report_order`).
     pub results: Vec<Evaluation>,
     /// Objects no rule applies to, by kind.
     pub skipped: Vec<Skipped>,
