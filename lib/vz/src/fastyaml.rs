@@ -1174,15 +1174,18 @@ fn split_key(content: &str) -> Option<(Cow<'_, str>, usize)> {
         b'"' => double_quoted(content, 0)?,
         b'\'' => single_quoted(content, 0)?,
         _ => {
-            // A plain key holding a `:` is left to the full parser.
-            let colon = b.iter().position(|&c| c == b':')?;
+            // A plain key holding a `:` is left to the full parser, and so
+            // is one holding a comment, flow or quote character: one pass
+            // finds the first `:` and sees none of those before it.
+            let colon = b.iter().position(|&c| {
+                matches!(c, b':' | b'#' | b'{' | b'}' | b'[' | b']' | b',' | b'"' | b'\'')
+            })?;
+            if b[colon] != b':' {
+                return None;
+            }
             let key = content[..colon].trim_spaces_end();
-            let plain_key = plain_start(key)
-                && !key.starts_with('-')
-                && !key
-                    .bytes()
-                    .any(|c| matches!(c, b'#' | b'{' | b'}' | b'[' | b']' | b',' | b'"' | b'\''))
-                && matches!(classify(key)?, Plain::Text);
+            let plain_key =
+                plain_start(key) && !key.starts_with('-') && matches!(classify(key)?, Plain::Text);
             if !plain_key {
                 return None;
             }
