@@ -222,10 +222,10 @@ fn has_special(bytes: &[u8]) -> bool {
             let w = [bytes[0], bytes[n / 2], bytes[n - 1], b' ', b' ', b' ', b' ', b' '];
             specials(word(&w)) != 0
         }
-        4..=7 => match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-            (Some(first), Some(last)) => specials(half(first) | (half(last) << 32)) != 0,
-            _ => bytes.iter().any(|&b| special(b)),
-        },
+        4..=7 => bytes
+            .first_chunk::<4>()
+            .zip(bytes.last_chunk::<4>())
+            .is_some_and(|(first, last)| specials(half(first) | (half(last) << 32)) != 0),
         _ => {
             let (words, _) = bytes.as_chunks::<8>();
             let tail = bytes.last_chunk::<8>().is_some_and(|w| specials(word(w)) != 0);
