@@ -7,9 +7,9 @@ CARGO ?= cargo
 PREFIX ?= /usr/local
 TOOLS := vz-render vz-health vz-switch vz-scan-merge vz-backup vz-comply
 # Release binaries: scripts/release.sh builds them (statically linked on
-# Linux with glibc) and names their directory (asked only by the targets
-# that use it).
-RELEASE = $(shell scripts/release.sh dir)
+# Linux with glibc) and names their directory, asked once and only by the
+# targets that use it (the first use replaces RELEASE with the answer).
+RELEASE = $(eval RELEASE := $(shell scripts/release.sh dir))$(RELEASE)
 
 .PHONY: help build test test-deps lint fmt bench man completions install demo security-gate comply backup-check verify-deployment deploy-blue-green canary rollback fuzz-check clean
 
