@@ -176,27 +176,59 @@ pub fn evaluate(
 
 /// The results of every object (`found`, in input order) in the order the
 /// report lists them: worst first, then by rule id, input name and line;
-/// results equal in all of these keep the order they were found in. The
-/// ids and names were ranked during the evaluation, so the sort reads
-/// numbers kept in each result rather than following pointers to strings,
-/// and it sorts those numbers with each result's place: each result is then
-/// moved once, straight to where it goes, instead of all of them gathered
-/// into one list and swapped about in it.
+/// results equal in all of these keep the order they were found in.
+///
+/// Without comparing results: each one's status and rule (ranked during the
+/// evaluation) make its group, the groups are in report order, and the
+/// objects are visited by their input's name and their line (which all of
+/// an object's results share), so that each group fills in report order. The
+/// results are counted into their groups, then each is moved once, straight
+/// to its place.
 fn report_order(found: Vec<Vec<Evaluation>>) -> Vec<Evaluation> {
-    let mut keys = Vec::with_capacity(found.iter().map(Vec::len).sum());
-    for (o, results) in found.iter().enumerate() {
-        for (i, r) in results.iter().enumerate() {
-            let status = (std::cmp::Reverse(r.status.effective()), std::cmp::Reverse(r.status));
-            keys.push((status, r.rank, r.at.line, o, i));
+    let rules = found.iter().flatten().map(|r| r.rank.0 as usize + 1).max().unwrap_or(0);
+    let group = |r: &Evaluation| status_place(r.status) * rules + r.rank.0 as usize;
+    let mut objects: Vec<(u32, usize, usize)> = (found.iter().enumerate())
+        .filter_map(|(o, results)| results.first().map(|r| (r.rank.1, r.at.line, o)))
+        .collect();
+    debug_assert!(found.iter().all(|results| {
+        results.windows(2).all(|w| (w[0].rank.1, w[0].at.line) == (w[1].rank.1, w[1].at.line))
+    }));
+    objects.sort_unstable();
+    // Where each group starts: after all the results of the groups before it.
+    let mut next = vec![0; Status::ALL.len() * rules];
+    for r in found.iter().flatten() {
+        next[group(r)] += 1;
+    }
+    let mut total = 0;
+    for n in &mut next {
+        (total, *n) = (total + *n, total);
+    }
+    let mut places = vec![(0, 0); total];
+    for &(.., o) in &objects {
+        for (i, r) in found[o].iter().enumerate() {
+            let g = group(r);
+            places[next[g]] = (o, i);
+            next[g] += 1;
         }
     }
-    // The places make every key distinct, and equal results keep their order.
-    keys.sort_unstable();
     let mut found: Vec<Vec<Option<Evaluation>>> =
         found.into_iter().map(|results| results.into_iter().map(Some).collect()).collect();
-    let mut sorted = Vec::with_capacity(keys.len());
-    sorted.extend(keys.into_iter().filter_map(|(.., o, i)| found.get_mut(o)?.get_mut(i)?.take()));
+    let mut sorted = Vec::with_capacity(total);
+    sorted.extend(places.into_iter().filter_map(|(o, i)| found.get_mut(o)?.get_mut(i)?.take()));
     sorted
+}
+
+/// Where results of `status` stand in the report: the worst first (a waived
+/// or not-applicable result counts as passed, and comes after the passed).
+fn status_place(status: Status) -> usize {
+    match status {
+        Status::Error => 0,
+        Status::Failed => 1,
+        Status::Warning => 2,
+        Status::Waived => 3,
+        Status::Passed => 4,
+        Status::NotApplicable => 5,
+    }
 }
 
 /// Below this many objects, one thread checks them all.
@@ -378,22 +410,26 @@ mod tests {
 
     /// Worst first (a waived or not-applicable result counts as passed,
     /// after the passed ones), then rule, input and line; equal ones in the
-    /// order they were found, across objects too.
+    /// order they were found, across objects too. (An object's results share
+    /// its input and line.)
     #[test]
     fn results_are_put_in_report_order() {
         let found = vec![
             vec![
-                result(Status::Passed, (1, 0), 5, "passed"),
-                result(Status::Failed, (2, 1), 9, "failed r2 input 1"),
-                result(Status::Waived, (1, 0), 5, "waived"),
+                result(Status::Passed, (1, 0), 9, "passed"),
                 result(Status::Failed, (2, 0), 9, "failed r2 line 9, first"),
+                result(Status::Waived, (1, 0), 9, "waived"),
             ],
+            vec![result(Status::Failed, (2, 1), 1, "failed r2 input 1")],
             vec![],
             vec![
                 result(Status::Failed, (2, 0), 9, "failed r2 line 9, second"),
+                result(Status::Failed, (1, 0), 9, "failed r1"),
+            ],
+            vec![
                 result(Status::NotApplicable, (0, 0), 1, "not applicable"),
                 result(Status::Error, (7, 0), 1, "error"),
-                result(Status::Failed, (1, 0), 30, "failed r1"),
+                result(Status::Failed, (2, 0), 1, "failed r2 line 1"),
                 result(Status::Warning, (0, 0), 1, "warning"),
             ],
         ];
@@ -402,6 +438,7 @@ mod tests {
             [
                 "error",
                 "failed r1",
+                "failed r2 line 1",
                 "failed r2 line 9, first",
                 "failed r2 line 9, second",
                 "failed r2 input 1",
@@ -413,23 +450,33 @@ mod tests {
         );
     }
 
+    /// The statuses' places are the report key's order.
+    #[test]
+    fn statuses_are_placed_as_the_report_key_orders_them() {
+        let key = |s: Status| (std::cmp::Reverse(s.effective()), std::cmp::Reverse(s));
+        let mut by_key = Status::ALL;
+        by_key.sort_by_key(|&s| key(s));
+        let places: Vec<usize> = by_key.iter().map(|&s| status_place(s)).collect();
+        assert_eq!(places, (0..Status::ALL.len()).collect::<Vec<_>>());
+    }
+
     proptest! {
         /// The same order as sorting all results at once, stably, by the
         /// report's key.
         #[test]
         fn report_order_is_a_stable_sort_by_the_report_key(
             found in proptest::collection::vec(
-                proptest::collection::vec((0..6usize, 0..2u32, 0..2u32, 0..2usize), 0..30),
+                (0..3u32, 0..3usize, proptest::collection::vec((0..6usize, 0..3u32), 0..30)),
                 0..10,
             ),
         ) {
             let mut n = 0;
             let found: Vec<Vec<Evaluation>> = found
                 .into_iter()
-                .map(|results| {
+                .map(|(input, line, results)| {
                     results
                         .into_iter()
-                        .map(|(s, rule, input, line)| {
+                        .map(|(s, rule)| {
                             n += 1;
                             result(Status::ALL[s], (rule, input), line, &n.to_string())
                         })
