@@ -60,20 +60,24 @@ pub fn emit(bytes: &[u8]) -> Result<(), Error> {
 /// [`emit_json`] for an answer that is mostly one long list (vz-comply's
 /// results), whose items are rendered on every core: `value` is the answer
 /// with the list left empty, so that its top-level field `field` (a plain
-/// name) renders as `[]`, and `items` are the list's items. Writes what
-/// [`emit_json`] writes for the answer with the items in the list.
+/// name) renders as `[]`, and `items` are the list's items, `size` about
+/// the bytes each takes (what shares the list out evenly between the
+/// threads). Writes what [`emit_json`] writes for the answer with the items
+/// in the list.
 pub fn emit_json_list<T: serde::Serialize + Sync>(
     value: &impl serde::Serialize,
     field: &str,
     items: &[T],
+    size: impl Fn(&T) -> usize,
 ) -> Result<(), Error> {
     if cfg!(debug_assertions) {
         let mut ours = Vec::new();
-        write_json_list(&mut ours, value, field, items).map_err(|e| Error::io("<stdout>", e))?;
+        write_json_list(&mut ours, value, field, items, &size)
+            .map_err(|e| Error::io("<stdout>", e))?;
         same_list_as_serde_json(value, field, items, &ours);
     }
     let mut out = std::io::stdout().lock();
-    write_json_list(&mut out, value, field, items)
+    write_json_list(&mut out, value, field, items, &size)
         .and_then(|()| out.flush())
         .map_err(|e| Error::io("<stdout>", e))
 }
@@ -108,12 +112,15 @@ const PARALLEL_ITEMS: usize = 1024;
 
 /// [`emit_json_list`] to `out`. The calling thread writes the first part of
 /// the items as it renders them; the others are rendered meanwhile, each
-/// on a thread of its own, and written after it in order.
+/// on a thread of its own, and written after it in order. The parts are of
+/// about equal size, not count (vz-comply's failed results, which come
+/// first, are twice the size of the passed ones).
 fn write_json_list<T: serde::Serialize + Sync>(
     out: &mut impl Write,
     value: &impl serde::Serialize,
     field: &str,
     items: &[T],
+    size: impl Fn(&T) -> usize,
 ) -> std::io::Result<()> {
     let head = crate::json::to_vec_pretty(value)?;
     same_as_serde_json(value, &head);
@@ -129,11 +136,10 @@ fn write_json_list<T: serde::Serialize + Sync>(
     }
     out.write_all(&head[..close])?;
     let parts = if items.len() < PARALLEL_ITEMS { 1 } else { crate::cores() };
-    let per = items.len().div_ceil(parts);
+    let mut parts = split_evenly(items, parts, size).into_iter();
+    let first = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let rest: Vec<_> = items
-            .chunks(per)
-            .skip(1)
+        let rest: Vec<_> = parts
             .map(|part| {
                 scope.spawn(move || {
                     let mut pieces = Pieces::default();
@@ -145,7 +151,7 @@ fn write_json_list<T: serde::Serialize + Sync>(
         if !rest.is_empty() {
             crate::par::step_aside();
         }
-        crate::json::items_to_writer_pretty(&mut *out, &items[..per], 2, true)?;
+        crate::json::items_to_writer_pretty(&mut *out, first, 2, true)?;
         for part in rest {
             for piece in part.join().unwrap_or_else(|e| std::panic::resume_unwind(e))? {
                 out.write_all(&piece)?;
@@ -156,6 +162,26 @@ fn write_json_list<T: serde::Serialize + Sync>(
     out.write_all(b"\n  ]")?;
     out.write_all(&head[close + 1..])?;
     out.write_all(b"\n")
+}
+
+/// `items` cut into `parts` runs of about equal total `size` (the last ones
+/// empty when there are fewer items than parts).
+fn split_evenly<T>(items: &[T], parts: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let sizes: Vec<usize> = items.iter().map(size).collect();
+    let total: usize = sizes.iter().sum();
+    let mut cuts = Vec::with_capacity(parts);
+    let (mut start, mut sum) = (0, 0);
+    for (i, s) in sizes.iter().enumerate() {
+        // The part ends once it holds its share of the total.
+        if sum * parts >= total * (cuts.len() + 1) && cuts.len() + 1 < parts {
+            cuts.push(&items[start..i]);
+            start = i;
+        }
+        sum += s;
+    }
+    cuts.push(&items[start..]);
+    cuts.resize(parts.max(1), &[]);
+    cuts
 }
 
 /// A writer keeping what it is given as it comes, piece by piece (the JSON
@@ -211,7 +237,7 @@ mod tests {
             let whole = Answer { before: "a \"]\" [", items: items.clone(), after: vec![1, 2] };
             let empty = Answer { items: Vec::new(), ..whole };
             let mut ours = Vec::new();
-            write_json_list(&mut ours, &empty, "items", &items).unwrap();
+            write_json_list(&mut ours, &empty, "items", &items, |i| i.name.len()).unwrap();
             let mut theirs = serde_json::to_vec_pretty(&Answer { items, ..empty }).unwrap();
             theirs.push(b'\n');
             assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{n}");
@@ -225,7 +251,7 @@ mod tests {
         let items: Vec<Item> = (0..3).map(item).collect();
         let empty = Answer { before: "b", items: Vec::new(), after: vec![3] };
         let mut ours = Vec::new();
-        write_json_list(&mut ours, &empty, "items", &items).unwrap();
+        write_json_list(&mut ours, &empty, "items", &items, |_| 1).unwrap();
         same_list_as_serde_json(&empty, "items", &items, &ours);
         let wrong = String::from_utf8(ours).unwrap().replacen("  ", "   ", 1);
         let r = std::panic::catch_unwind(|| {
@@ -234,12 +260,26 @@ mod tests {
         assert!(r.is_err());
     }
 
+    /// The parts hold about equal sizes, in order, and every item once.
+    #[test]
+    fn lists_are_split_by_size() {
+        let sizes = [5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+        let split = split_evenly(&sizes, 2, |s| *s);
+        assert_eq!(split, [&sizes[..6], &sizes[6..]]);
+        let split = split_evenly(&sizes, 3, |s| *s);
+        assert_eq!(split, [&sizes[..3], &sizes[3..9], &sizes[9..]]);
+        assert_eq!(split_evenly(&[7], 3, |s| *s), [&[7][..], &[], &[]]);
+        let none: &[usize] = &[];
+        assert_eq!(split_evenly(none, 2, |s| *s), [none, none]);
+        assert_eq!(split_evenly(&[1, 2], 1, |s| *s), [&[1, 2][..]]);
+    }
+
     #[test]
     fn a_list_that_is_not_there_is_an_error() {
         let answer = Answer { before: "", items: vec![item(1)], after: Vec::new() };
-        let e = write_json_list(&mut Vec::new(), &answer, "items", &[1]).unwrap_err();
+        let e = write_json_list(&mut Vec::new(), &answer, "items", &[1], |_| 1).unwrap_err();
         assert_eq!(e.to_string(), "no empty top-level list \"items\" to fill");
-        let e = write_json_list(&mut Vec::new(), &answer, "nothing", &[1]).unwrap_err();
+        let e = write_json_list(&mut Vec::new(), &answer, "nothing", &[1], |_| 1).unwrap_err();
         assert_eq!(e.to_string(), "no empty top-level list \"nothing\" to fill");
     }
 }

@@ -365,7 +365,7 @@ fn emit(report: &mut Report, format: OutputFormat, ctx: &Ctx) -> Result<(), Erro
         OutputFormat::Json => {
             // Most of the report: its results are rendered on every core.
             let results = std::mem::take(&mut report.results);
-            let emitted = vz::output::emit_json_list(report, "results", &results);
+            let emitted = vz::output::emit_json_list(report, "results", &results, json_size);
             report.results = results;
             return emitted;
         }
@@ -375,6 +375,13 @@ fn emit(report: &mut Report, format: OutputFormat, ctx: &Ctx) -> Result<(), Erro
         OutputFormat::Markdown => report::markdown::render(report),
     };
     vz::output::emit(text.as_bytes())
+}
+
+/// About the bytes `result` takes in the JSON report, as measured on the
+/// corpus: 290 without violations, 255 more for each (it need not be
+/// closer: it only shares the rendering out between threads).
+fn json_size(result: &model::Evaluation) -> usize {
+    290 + 255 * result.violations.len()
 }
 
 /// Applies `--framework`, `--only` and `--skip` to the catalogue.
