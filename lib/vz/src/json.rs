@@ -167,6 +167,7 @@ impl<W: Write> Serializer<W> {
         self.lead_in(usize::from(first));
     }
 
+    #[inline(always)]
     fn string(&mut self, s: &str) {
         self.buf.push(b'"');
         escape_into(&mut self.buf, s.as_bytes());
@@ -211,7 +212,7 @@ fn specials(w: u64) -> u64 {
 /// short (keys, kinds, names, statuses) and hold none: their bytes are
 /// looked at as one or two words, which may overlap (only whether a byte is
 /// there matters), with no loop for up to sixteen bytes.
-#[inline]
+#[inline(always)]
 fn has_special(bytes: &[u8]) -> bool {
     let word = |b: &[u8; 8]| u64::from_le_bytes(*b);
     let half = |b: &[u8; 4]| u64::from(u32::from_le_bytes(*b));
@@ -270,7 +271,7 @@ fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
 
 /// Appends `bytes` (UTF-8) escaped as serde_json escapes them. Kept small
 /// enough to inline: most strings have nothing to escape.
-#[inline]
+#[inline(always)]
 fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
     if has_special(bytes) {
         escape_each(out, bytes);

@@ -155,6 +155,8 @@ pub struct Container<'a> {
     pub list: &'static str,
     /// The container.
     pub value: &'a Value,
+    /// How messages name it (made once: most rules' messages do).
+    label: String,
 }
 
 impl Container<'_> {
@@ -164,13 +166,8 @@ impl Container<'_> {
     }
 
     /// How messages name it: `container "app"`, `init container "migrate"`.
-    pub fn label(&self) -> String {
-        let what = match self.list {
-            "initContainers" => "init container",
-            "ephemeralContainers" => "ephemeral container",
-            _ => "container",
-        };
-        format!("{what} \"{}\"", self.name)
+    pub fn label(&self) -> &str {
+        &self.label
     }
 
     /// The value at a dotted `path` inside the container.
@@ -194,7 +191,13 @@ pub fn containers<'a>(pod: &PodSpec<'a>) -> Vec<Container<'a>> {
             path.push_str(pod.path);
             vz::path::push_key(&mut path, list);
             vz::path::push_index(&mut path, index);
-            out.push(Container { path, name, list, value: c });
+            let what = match list {
+                "initContainers" => "init container",
+                "ephemeralContainers" => "ephemeral container",
+                _ => "container",
+            };
+            let label = format!("{what} \"{name}\"");
+            out.push(Container { path, name, list, value: c, label });
         }
     }
     out

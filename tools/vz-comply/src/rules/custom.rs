@@ -498,7 +498,7 @@ impl CustomRule {
                     }
                     for c in containers(pod) {
                         any = true;
-                        self.validate(object, c.value, c.path(), Some(&c.label()), &mut out);
+                        self.validate(object, c.value, c.path(), Some(c.label()), &mut out);
                     }
                 }
                 if self.target == Target::Container && !any {

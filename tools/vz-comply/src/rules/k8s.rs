@@ -345,16 +345,16 @@ fn security_field<'v>(
     field: &str,
 ) -> Option<(&'v Value, String)> {
     if let Some(v) = c.value.get("securityContext").and_then(|s| s.get(field)) {
-        return Some((v, format!("{}.securityContext.{field}", c.path())));
+        return Some((v, [c.path(), ".securityContext.", field].concat()));
     }
     pod.spec
         .get("securityContext")
         .and_then(|s| s.get(field))
-        .map(|v| (v, format!("{}.securityContext.{field}", pod.path)))
+        .map(|v| (v, [pod.path, ".securityContext.", field].concat()))
 }
 
 fn container_field(c: &Container<'_>, field: &str) -> String {
-    format!("{}.securityContext.{field}", c.path())
+    [c.path(), ".securityContext.", field].concat()
 }
 
 // ---- pod security -----------------------------------------------------------
@@ -490,7 +490,7 @@ fn seccomp_profile(o: &Subject<'_>) -> Option<Verdict> {
                 let shown = if kind.is_empty() { "no type" } else { kind };
                 out.push(violation(
                         o,
-                        format!("{path}.type"),
+                        path + ".type",
                         format!("{} runs with seccomp profile {shown} (RuntimeDefault or Localhost required)", c.label()),
                     ));
             }
@@ -520,7 +520,7 @@ fn resource(o: &Subject<'_>, kind: &str, resource: &str) -> Option<Verdict> {
         if !set {
             out.push(violation(
                 o,
-                format!("{}.resources.{kind}.{resource}", c.path()),
+                [c.path(), ".resources.", kind, ".", resource].concat(),
                 format!("{} sets no {resource} {}", c.label(), kind.trim_end_matches('s')),
             ));
         }
@@ -546,7 +546,7 @@ fn probe(o: &Subject<'_>, field: &str) -> Option<Verdict> {
         if !c.get(field).is_some_and(Value::is_object) {
             out.push(violation(
                 o,
-                format!("{}.{field}", c.path()),
+                [c.path(), ".", field].concat(),
                 format!("{} has no {field}", c.label()),
             ));
         }
@@ -581,7 +581,7 @@ fn image_tag_pinned(o: &Subject<'_>) -> Option<Verdict> {
         };
         out.push(violation(
             o,
-            format!("{}.image", c.path()),
+            [c.path(), ".image"].concat(),
             format!("{}'s image {image} {problem}", c.label()),
         ));
     })
@@ -593,7 +593,7 @@ fn image_digest(o: &Subject<'_>) -> Option<Verdict> {
         if tag_and_digest(image).1.is_none() {
             out.push(violation(
                 o,
-                format!("{}.image", c.path()),
+                [c.path(), ".image"].concat(),
                 format!("{}'s image {image} is not pinned by digest", c.label()),
             ));
         }
@@ -615,7 +615,7 @@ fn image_pull_policy(o: &Subject<'_>) -> Option<Verdict> {
         if policy != "Always" {
             out.push(violation(
                 o,
-                format!("{}.imagePullPolicy", c.path()),
+                [c.path(), ".imagePullPolicy"].concat(),
                 format!(
                     "{} pulls {image} with imagePullPolicy {}: a node may run a stale image",
                     c.label(),
