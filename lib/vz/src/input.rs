@@ -488,9 +488,48 @@ where
     T: Send,
     F: Fn(Document) -> T + Sync,
 {
-    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
-        return Err(Error::usage("standard input (`-`) can be read only once"));
-    }
+    let spread = |size: &Size, read: &ReadOne<'_, T>| {
+        ((), crate::par::map_heaviest_first(inputs, 2, size, read))
+    };
+    read_spread(inputs, locate, f, spread).1
+}
+
+/// [`read_documents_map`] while the calling thread does `first` (vz-comply
+/// builds its catalogue): the reading starts at once on the other cores,
+/// and the calling thread joins it once `first` is done.
+pub fn read_documents_map_after<T, F, S>(
+    inputs: &[Input],
+    locate: Locate,
+    f: F,
+    first: impl FnOnce() -> S,
+) -> (S, Result<Vec<T>, Error>)
+where
+    T: Send,
+    F: Fn(Document) -> T + Sync,
+{
+    let spread = |size: &Size, read: &ReadOne<'_, T>| {
+        crate::par::map_heaviest_first_after(inputs, size, read, first)
+    };
+    read_spread(inputs, locate, f, spread)
+}
+
+/// An input's size, to read the largest first.
+type Size = dyn Fn(&Input) -> u64 + Sync;
+/// An input read, parsed and each of its documents mapped.
+type ReadOne<'a, T> = dyn Fn(&Input) -> Result<Vec<T>, Error> + Sync + 'a;
+
+/// [`read_documents_map`] with `spread` running the reading of each input
+/// over the cores (and anything else alongside).
+fn read_spread<T, F, S>(
+    inputs: &[Input],
+    locate: Locate,
+    f: F,
+    spread: impl FnOnce(&Size, &ReadOne<'_, T>) -> (S, Vec<Result<Vec<T>, Error>>),
+) -> (S, Result<Vec<T>, Error>)
+where
+    T: Send,
+    F: Fn(Document) -> T + Sync,
+{
     // Each input is read and parsed on one of the cores, the largest first
     // (standard input counts as large); a large YAML stream is also cut into
     // parts parsed side by side.
@@ -498,17 +537,27 @@ where
         Input::Stdin => u64::MAX,
         Input::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
     };
-    let parsed = crate::par::map_heaviest_first(inputs, 2, size, |input| {
+    let read = |input: &Input| {
         let docs = parse_documents(&input.read_text()?, &input.name(), locate)?;
         Ok(docs.into_iter().map(&f).collect::<Vec<T>>())
-    });
+    };
+    let stdin = inputs.iter().filter(|i| **i == Input::Stdin).count();
+    let (done, parsed) = if stdin > 1 {
+        let none = |_: &Input| Err(Error::usage("standard input (`-`) can be read only once"));
+        spread(&size, &none)
+    } else {
+        spread(&size, &read)
+    };
     // The first problem in input order, as reading them one by one would meet it.
-    let parsed: Vec<Vec<T>> = parsed.into_iter().collect::<Result<_, Error>>()?;
-    let mut all = Vec::with_capacity(parsed.iter().map(Vec::len).sum());
-    for docs in parsed {
-        all.extend(docs);
-    }
-    Ok(all)
+    let parsed: Result<Vec<Vec<T>>, Error> = parsed.into_iter().collect();
+    let all = parsed.map(|parsed| {
+        let mut all = Vec::with_capacity(parsed.iter().map(Vec::len).sum());
+        for docs in parsed {
+            all.extend(docs);
+        }
+        all
+    });
+    (done, all)
 }
 
 /// The values of a JSON stream, with the line, column and bytes of each.

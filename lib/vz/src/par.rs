@@ -23,7 +23,7 @@ where
     // Small batches balance the load; a batch per item would make the
     // counter the bottleneck for tens of thousands of small items.
     let batch = (items.len() / (threads * 16)).max(1);
-    run(items, None, batch, threads, &f)
+    run(items, None, batch, threads, &f, || ()).1
 }
 
 /// How many threads `len` items get: one below `min_items` (or two) items,
@@ -77,17 +77,46 @@ pub fn map_heaviest_first<T, R, W, F>(items: &[T], min_items: usize, weight: W, 
 where
     T: Sync,
     R: Send,
-    W: Fn(&T) -> u64,
+    W: Fn(&T) -> u64 + Sync,
     F: Fn(&T) -> R + Sync,
 {
     let threads = threads_for(items.len(), min_items);
     if threads < 2 {
         return items.iter().map(f).collect();
     }
-    // Worked out while the helpers start (weighing files asks for each
-    // one's size, a third of a millisecond for a hundred files).
-    let order = || heaviest_first(&items.iter().map(&weight).collect::<Vec<u64>>());
-    run(items, Some(&order), 1, threads, &f)
+    run(items, Some(&|| weigh(items, &weight)), 1, threads, &f, || ()).1
+}
+
+/// [`map_heaviest_first`] while the calling thread does `first`, which is
+/// not part of the work (vz-comply builds its catalogue while the files are
+/// read): the helpers start on the items at once, even on one item, and the
+/// calling thread takes its share of them once `first` is done.
+pub fn map_heaviest_first_after<T, R, W, F, S>(
+    items: &[T],
+    weight: W,
+    f: F,
+    first: impl FnOnce() -> S,
+) -> (S, Vec<R>)
+where
+    T: Sync,
+    R: Send,
+    W: Fn(&T) -> u64 + Sync,
+    F: Fn(&T) -> R + Sync,
+{
+    // One more thread than items: the calling thread is busy at first.
+    let threads = if items.is_empty() { 1 } else { crate::cores().min(items.len() + 1) };
+    if threads < 2 {
+        let done = first();
+        return (done, items.iter().map(f).collect());
+    }
+    run(items, Some(&|| weigh(items, &weight)), 1, threads, &f, first)
+}
+
+/// The items' indexes, heaviest first (weighing files asks for each one's
+/// size: a third of a millisecond for a hundred files, done by the first
+/// thread to need the order while the others wait).
+fn weigh<T>(items: &[T], weight: impl Fn(&T) -> u64) -> Vec<usize> {
+    heaviest_first(&items.iter().map(weight).collect::<Vec<u64>>())
 }
 
 /// Indexes of `weights`, heaviest first; equal weights in input order.
@@ -98,25 +127,30 @@ fn heaviest_first(weights: &[u64]) -> Vec<usize> {
 }
 
 /// `f` on every item, on `threads` threads (the calling thread one of
-/// them) taking `batch` items at a time in the order `order` gives (input
-/// order when `None`), which the calling thread works out once the helpers
-/// are started (they wait for it); the results in input order.
-fn run<T, R, F>(
+/// them, after it has done `first`) taking `batch` items at a time in the
+/// order `order` gives (input order when `None`), which the first thread to
+/// need it works out; the results in input order, with what `first` gave.
+fn run<T, R, F, S>(
     items: &[T],
-    order: Option<&dyn Fn() -> Vec<usize>>,
+    order: Option<&(dyn Fn() -> Vec<usize> + Sync)>,
     batch: usize,
     threads: usize,
     f: &F,
-) -> Vec<R>
+    first: impl FnOnce() -> S,
+) -> (S, Vec<R>)
 where
     T: Sync,
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
     let next = AtomicUsize::new(0);
+    // A panic working it out reaches the thread that tried; the others then
+    // try in turn (and panic too), so no thread waits for ever.
     let sorted = std::sync::OnceLock::<Vec<usize>>::new();
-    let ordered = order.is_some();
-    let index = |k: usize| if ordered { sorted.wait()[k] } else { k };
+    let index = |k: usize| match order {
+        Some(order) => sorted.get_or_init(order)[k],
+        None => k,
+    };
     // Each thread keeps its results with their items' indexes, in one list.
     let work = || {
         let mut done = Vec::new();
@@ -130,36 +164,28 @@ where
         }
     };
     // The calling thread is one of the workers: one thread fewer to start.
-    let lists: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+    let (first, lists) = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        if let Some(order) = order {
-            // Set even when working it out panics, or the helpers would wait
-            // for ever: the scope then waits for them and goes on unwinding.
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(order)) {
-                Ok(order) => drop(sorted.set(order)),
-                Err(panic) => {
-                    drop(sorted.set((0..items.len()).collect()));
-                    std::panic::resume_unwind(panic);
-                }
-            }
+        if order.is_some() {
             // Files and objects: milliseconds of work, which the helpers
             // would otherwise spend waiting to start (see step_aside). Not
             // for the even batches of `map`: on 100 MB of scanner reports
             // moving the caller measured 10% slower.
             step_aside();
         }
+        let first = first();
         let mut lists = vec![work()];
         for h in helpers {
             lists.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         }
-        lists
+        (first, lists)
     });
     // Each result to its item's place: input order, whichever thread made it.
     let mut places: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     for (i, r) in lists.into_iter().flatten() {
         places[i] = Some(r);
     }
-    places.into_iter().flatten().collect()
+    (first, places.into_iter().flatten().collect())
 }
 
 /// Moves the calling thread to another CPU it may run on, and lets it run
@@ -243,6 +269,33 @@ mod tests {
             assert_eq!(*first.lock().unwrap(), Some(5));
         }
         assert!(map_heaviest_first(&[] as &[u64], 1, |n| *n, |n| *n).is_empty());
+    }
+
+    /// The calling thread does `first` while the helpers start on the
+    /// items, then takes its share; even one item gets a helper.
+    #[test]
+    fn work_alongside_comes_back_with_the_results_in_input_order() {
+        let caller = std::thread::current().id();
+        let items: Vec<u64> = (0..100).map(|i| (i * 7919) % 100).collect();
+        let (first, doubled) =
+            map_heaviest_first_after(&items, |n| *n, |n| n * 2, || std::thread::current().id());
+        assert_eq!(first, caller);
+        assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        if crate::cores() > 1 {
+            // `first` waits for the one item to be done: only a helper can.
+            let (done, taken) = std::sync::mpsc::channel();
+            let done = std::sync::Mutex::new(done);
+            let item = |_: &u64| {
+                let _ = done.lock().map(|d| d.send(()));
+                std::thread::current().id()
+            };
+            let wait = || taken.recv_timeout(std::time::Duration::from_secs(10)).is_ok();
+            let (helped, on) = map_heaviest_first_after(&[1u64], |n| *n, item, wait);
+            assert!(helped);
+            assert!(on.len() == 1 && on[0] != caller);
+        }
+        let (first, none) = map_heaviest_first_after(&[] as &[u64], |n| *n, |n| *n, || 7);
+        assert_eq!((first, none), (7, Vec::new()));
     }
 
     #[test]

@@ -203,19 +203,15 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<Outcome, Error> {
     } else {
         args.inputs.iter().map(|a| Input::from_arg(a)).collect()
     };
-    // The inputs are read and parsed (on every core) while this thread
-    // builds the catalogue; a mistake in the flags or the rules files is
-    // still reported first, as if they were read first.
-    let (setup, objects) = std::thread::scope(|scope| {
-        let reading = (!args.list_rules).then(|| scope.spawn(|| read_objects(&inputs)));
-        if reading.is_some() {
-            // The reading thread starts at once instead of after the setup.
-            vz::par::step_aside();
-        }
-        let setup = setup(&args);
-        let objects = reading.map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        (setup, objects)
-    });
+    // The inputs are read and parsed on the other cores while this thread
+    // builds the catalogue, then on all; a mistake in the flags or the
+    // rules files is still reported first, as if they were read first.
+    let (setup, objects) = if args.list_rules {
+        (setup(&args), None)
+    } else {
+        let (setup, objects) = read_objects(&inputs, || setup(&args));
+        (setup, Some(objects))
+    };
     let Setup { frameworks, locators, catalog, selected, waivers, baseline } = setup?;
     let Some(objects) = objects else {
         return list_rules(&catalog, format);
@@ -323,18 +319,25 @@ fn setup(args: &Args) -> Result<Setup, Error> {
     Ok(Setup { frameworks, locators, catalog, selected, waivers, baseline })
 }
 
-/// The documents of every input as objects, their identity fields checked.
-fn read_objects(inputs: &[Input]) -> Result<Vec<Object>, Error> {
+/// The documents of every input as objects, their identity fields checked,
+/// read on the other cores while this thread does `first`, then on all.
+fn read_objects<S>(inputs: &[Input], first: impl FnOnce() -> S) -> (S, Result<Vec<Object>, Error>) {
     // Checked and classified on the thread that read the document.
-    let mut read = vz::input::read_documents_map(inputs, Locate::Everything, |doc| {
+    let check = |doc| {
         let wrong = object::check_shape(&doc);
         (Object::new(doc), wrong)
-    })?;
-    let wrong: Vec<Error> = read.iter_mut().flat_map(|(_, wrong)| std::mem::take(wrong)).collect();
-    if !wrong.is_empty() {
-        return Err(Error::many(wrong));
-    }
-    Ok(read.into_iter().map(|(object, _)| object).collect())
+    };
+    let (done, read) =
+        vz::input::read_documents_map_after(inputs, Locate::Everything, check, first);
+    let objects = read.and_then(|mut read| {
+        let wrong: Vec<Error> =
+            read.iter_mut().flat_map(|(_, wrong)| std::mem::take(wrong)).collect();
+        if !wrong.is_empty() {
+            return Err(Error::many(wrong));
+        }
+        Ok(read.into_iter().map(|(object, _)| object).collect())
+    });
+    (done, objects)
 }
 
 /// The note on objects of kinds no rule covers, each kind named as
