@@ -164,8 +164,9 @@ fn write_json_list<T: serde::Serialize + Sync>(
     out.write_all(b"\n")
 }
 
-/// `items` cut into `parts` runs of about equal total `size` (the last ones
-/// empty when there are fewer items than parts).
+/// `items` cut into `parts` runs of about equal total `size`, none empty
+/// but the last ones when there are fewer items than parts (the first part
+/// is written as the list's start, the others each after a comma).
 fn split_evenly<T>(items: &[T], parts: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
     let sizes: Vec<usize> = items.iter().map(size).collect();
     let total: usize = sizes.iter().sum();
@@ -173,7 +174,8 @@ fn split_evenly<T>(items: &[T], parts: usize, size: impl Fn(&T) -> usize) -> Vec
     let (mut start, mut sum) = (0, 0);
     for (i, s) in sizes.iter().enumerate() {
         // The part ends once it holds its share of the total.
-        if sum * parts >= total * (cuts.len() + 1) && cuts.len() + 1 < parts {
+        let full = sum * parts >= total * (cuts.len() + 1);
+        if full && i > start && cuts.len() + 1 < parts {
             cuts.push(&items[start..i]);
             start = i;
         }
@@ -235,12 +237,16 @@ mod tests {
         for n in [0, 1, 2, 5, PARALLEL_ITEMS - 1, PARALLEL_ITEMS, PARALLEL_ITEMS * 3 + 7] {
             let items: Vec<Item> = (0..n).map(item).collect();
             let whole = Answer { before: "a \"]\" [", items: items.clone(), after: vec![1, 2] };
+            let mut theirs = serde_json::to_vec_pretty(&whole).unwrap();
             let empty = Answer { items: Vec::new(), ..whole };
-            let mut ours = Vec::new();
-            write_json_list(&mut ours, &empty, "items", &items, |i| i.name.len()).unwrap();
-            let mut theirs = serde_json::to_vec_pretty(&Answer { items, ..empty }).unwrap();
             theirs.push(b'\n');
-            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{n}");
+            let theirs = String::from_utf8(theirs).unwrap();
+            // Sized by their names, and (a size of nothing) all the same.
+            for size in [|i: &Item| i.name.len(), |_: &Item| 0] {
+                let mut ours = Vec::new();
+                write_json_list(&mut ours, &empty, "items", &items, size).unwrap();
+                assert_eq!(String::from_utf8(ours).unwrap(), theirs, "{n}");
+            }
         }
     }
 
@@ -272,6 +278,8 @@ mod tests {
         let none: &[usize] = &[];
         assert_eq!(split_evenly(none, 2, |s| *s), [none, none]);
         assert_eq!(split_evenly(&[1, 2], 1, |s| *s), [&[1, 2][..]]);
+        // Sizes of nothing still leave no part empty before another.
+        assert_eq!(split_evenly(&[0, 0, 0], 2, |s| *s), [&[0][..], &[0, 0]]);
     }
 
     #[test]
