@@ -389,6 +389,13 @@ fn bad_input_is_exit_2_with_the_place_and_nothing_on_stdout() {
     let (code, out, _) = outcome(vz_comply().arg("-").args(["-o", "json"]).write_stdin(""));
     assert_eq!(code, Some(0));
     assert_eq!(json(&out)["summary"]["objects"], 0);
+    // Standard input named twice is a usage error, whatever is piped in.
+    let (code, out, err) = outcome(vz_comply().args(["-", "-"]).write_stdin("kind: Pod\n"));
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(
+        err.starts_with("vz-comply: error: standard input (`-`) can be read only once"),
+        "{err}"
+    );
 }
 
 #[test]

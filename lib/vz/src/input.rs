@@ -728,6 +728,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Standard input named twice is refused before anything is read, and
+    /// work done alongside still gives its answer.
+    #[test]
+    fn standard_input_is_read_once_at_most() {
+        let twice = [Input::Stdin, Input::Path("a.yaml".into()), Input::Stdin];
+        let message = "standard input (`-`) can be read only once";
+        let e = read_documents(&twice, Locate::Documents).map(|d| d.len());
+        assert_eq!(e.map_err(|e| e.to_string()), Err(message.to_string()));
+        let (first, e) = read_documents_map_after(&twice, Locate::Documents, |d| d, || 7);
+        assert_eq!(
+            (first, e.map(|d| d.len()).map_err(|e| e.to_string())),
+            (7, Err(message.into()))
+        );
+    }
+
     #[test]
     fn a_large_file_is_read_whole_on_every_core() {
         let path = std::env::temp_dir().join(format!("vz-input-large-{}.json", std::process::id()));

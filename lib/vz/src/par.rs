@@ -84,7 +84,7 @@ where
     if threads < 2 {
         return items.iter().map(f).collect();
     }
-    run(items, Some(&|| weigh(items, &weight)), 1, threads, &f, || ()).1
+    run(items, Some(&|| heaviest_first(items, &weight)), 1, threads, &f, || ()).1
 }
 
 /// [`map_heaviest_first`] while the calling thread does `first`, which is
@@ -109,19 +109,16 @@ where
         let done = first();
         return (done, items.iter().map(f).collect());
     }
-    run(items, Some(&|| weigh(items, &weight)), 1, threads, &f, first)
+    run(items, Some(&|| heaviest_first(items, &weight)), 1, threads, &f, first)
 }
 
-/// The items' indexes, heaviest first (weighing files asks for each one's
-/// size: a third of a millisecond for a hundred files, done by the first
-/// thread to need the order while the others wait).
-fn weigh<T>(items: &[T], weight: impl Fn(&T) -> u64) -> Vec<usize> {
-    heaviest_first(&items.iter().map(weight).collect::<Vec<u64>>())
-}
-
-/// Indexes of `weights`, heaviest first; equal weights in input order.
-fn heaviest_first(weights: &[u64]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..weights.len()).collect();
+/// The items' indexes, heaviest first, equal weights in input order
+/// (weighing files asks for each one's size: a third of a millisecond for a
+/// hundred files, done by the first thread to need the order while the
+/// others wait).
+fn heaviest_first<T>(items: &[T], weight: impl Fn(&T) -> u64) -> Vec<usize> {
+    let weights: Vec<u64> = items.iter().map(weight).collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(weights[i]));
     order
 }
