@@ -139,18 +139,16 @@ fn write_json_list<T: serde::Serialize + Sync>(
     let mut parts = split_evenly(items, parts, size).into_iter();
     let first = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let rest: Vec<_> = parts
-            .map(|part| {
-                scope.spawn(move || {
+        let rest = crate::par::start_helpers(
+            scope,
+            parts.map(|part| {
+                move || {
                     let mut pieces = Pieces::default();
                     crate::json::items_to_writer_pretty(&mut pieces, part, 2, false)
                         .map(|()| pieces.0)
-                })
-            })
-            .collect();
-        if !rest.is_empty() {
-            crate::par::step_aside();
-        }
+                }
+            }),
+        );
         crate::json::items_to_writer_pretty(&mut *out, first, 2, true)?;
         for part in rest {
             for piece in part.join().unwrap_or_else(|e| std::panic::resume_unwind(e))? {

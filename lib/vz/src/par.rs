@@ -162,14 +162,15 @@ where
     };
     // The calling thread is one of the workers: one thread fewer to start.
     let (first, lists) = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        if order.is_some() {
+        let helpers = if order.is_some() {
             // Files and objects: milliseconds of work, which the helpers
-            // would otherwise spend waiting to start (see step_aside). Not
-            // for the even batches of `map`: on 100 MB of scanner reports
-            // moving the caller measured 10% slower.
-            step_aside();
-        }
+            // could otherwise spend waiting to start (see start_helpers).
+            // Not for the even batches of `map`: on 100 MB of scanner
+            // reports moving a thread measured 10% slower.
+            start_helpers(scope, (1..threads).map(|_| &work))
+        } else {
+            (1..threads).map(|_| scope.spawn(work)).collect()
+        };
         let first = first();
         let mut lists = vec![work()];
         for h in helpers {
@@ -185,52 +186,97 @@ where
     (first, places.into_iter().flatten().collect())
 }
 
-/// Moves the calling thread to another CPU it may run on, and lets it run
-/// anywhere again: called right after starting helper threads for
-/// milliseconds of work ([`map_heaviest_first`], vz-comply's reading
-/// thread), which start on the caller's CPU. Some virtual machines leave
-/// another CPU idle for milliseconds rather than move a new thread there,
-/// so the helpers would wait for the caller to finish its own share first
-/// (measured on a 2-CPU VM: a helper started 2 ms after its caller began
-/// 2 ms of work; 0.1 ms after with this). Costs a few tens of
-/// microseconds; does nothing where the thread may run on one CPU only or
-/// the calls fail.
-pub fn step_aside() {
+/// Starts a helper thread in `scope` for each of `jobs`, for milliseconds of
+/// work alongside the calling thread: each helper first moves itself off
+/// the caller's CPU (then may run anywhere again), and the caller yields
+/// once so that a helper queued behind it gets to do so.
+///
+/// Some virtual machines queue a new thread on its parent's CPU while
+/// another sits idle, so a helper would wait for its caller to finish its
+/// own share first (measured on a 2-CPU VM: a helper started 2 ms after its
+/// caller began 2 ms of work). Moving the caller instead, as this did
+/// before, left the caller waiting whenever the idle CPU was slow to wake
+/// (up to a millisecond, twice a run of vz-comply); a helper moving itself
+/// waits for it instead, while the caller works. Does nothing special
+/// where a thread may run on one CPU only or the calls fail.
+pub fn start_helpers<'scope, T, F>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    jobs: impl IntoIterator<Item = F>,
+) -> Vec<std::thread::ScopedJoinHandle<'scope, T>>
+where
+    T: Send + 'scope,
+    F: FnOnce() -> T + Send + 'scope,
+{
+    let here = cpu();
+    let helpers: Vec<_> = jobs
+        .into_iter()
+        .map(|job| {
+            scope.spawn(move || {
+                if let Some(cpu) = here {
+                    leave(cpu);
+                }
+                job()
+            })
+        })
+        .collect();
+    if !helpers.is_empty() && here.is_some() {
+        std::thread::yield_now();
+    }
+    helpers
+}
+
+/// The CPU the calling thread runs on, where that can be told and moved from.
+fn cpu() -> Option<usize> {
     #[cfg(target_os = "linux")]
     {
-        use rustix::thread::{CpuSet, sched_getaffinity, sched_getcpu, sched_setaffinity};
+        Some(rustix::thread::sched_getcpu())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// Moves the calling thread off `cpu` to another it may run on, and lets
+/// it run anywhere again (the move stands until the scheduler decides
+/// otherwise). Nothing happens when `cpu` is the only one it may use.
+fn leave(cpu: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::thread::{sched_getaffinity, sched_setaffinity};
         let Ok(allowed) = sched_getaffinity(None) else { return };
-        let here = sched_getcpu();
-        let next = (1..CpuSet::MAX_CPU)
-            .map(|k| (here + k) % CpuSet::MAX_CPU)
-            .find(|&cpu| allowed.is_set(cpu));
-        let Some(next) = next else { return };
-        let mut there = CpuSet::new();
-        there.set(next);
-        if sched_setaffinity(None, &there).is_ok() {
+        let mut elsewhere = allowed;
+        elsewhere.unset(cpu);
+        if elsewhere.count() > 0 && sched_setaffinity(None, &elsewhere).is_ok() {
             let _ = sched_setaffinity(None, &allowed);
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cpu;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Stepping aside leaves the thread free to run where it could before.
+    /// A helper leaves its caller's CPU and is then free to run where the
+    /// caller may; the caller stays free too.
     #[cfg(target_os = "linux")]
     #[test]
-    fn stepping_aside_keeps_the_cpus_the_thread_may_use() {
+    fn helpers_keep_the_cpus_the_caller_may_use() {
         use rustix::thread::{CpuSet, sched_getaffinity};
-        let before = sched_getaffinity(None).map_err(|e| e.to_string());
-        step_aside();
-        let after = sched_getaffinity(None).map_err(|e| e.to_string());
-        fn cpus(set: &Result<CpuSet, String>) -> Result<Vec<usize>, String> {
-            let set = set.clone()?;
+        fn cpus() -> Result<Vec<usize>, String> {
+            let set = sched_getaffinity(None).map_err(|e| e.to_string())?;
             Ok((0..CpuSet::MAX_CPU).filter(|&c| set.is_set(c)).collect())
         }
-        assert_eq!(cpus(&before), cpus(&after));
-        assert!(cpus(&after).is_ok_and(|c| !c.is_empty()));
+        let before = cpus();
+        assert!(before.as_ref().is_ok_and(|c| !c.is_empty()));
+        let on: Vec<_> = std::thread::scope(|scope| {
+            let helpers = start_helpers(scope, [cpus, cpus]);
+            helpers.into_iter().map(|h| h.join().map_err(|_| "panicked")).collect()
+        });
+        assert_eq!(on, vec![Ok(before.clone()), Ok(before.clone())]);
+        assert_eq!(cpus(), before);
     }
 
     #[test]
