@@ -61,8 +61,8 @@ pub fn emit(bytes: &[u8]) -> Result<(), Error> {
 /// results), whose items are rendered on every core: `value` is the answer
 /// with the list left empty, so that its top-level field `field` (a plain
 /// name) renders as `[]`, and `items` are the list's items, `size` about
-/// the bytes each takes (what shares the list out evenly between the
-/// threads). Writes what [`emit_json`] writes for the answer with the items
+/// the bytes each takes (what cuts the list into parts of even size, which
+/// the threads take as they go). Writes what [`emit_json`] writes for the answer with the items
 /// in the list.
 pub fn emit_json_list<T: serde::Serialize + Sync>(
     value: &impl serde::Serialize,
@@ -110,11 +110,14 @@ fn same_list_as_serde_json<T: serde::Serialize>(
 /// Below this many items, a list is rendered on the calling thread alone.
 const PARALLEL_ITEMS: usize = 1024;
 
-/// [`emit_json_list`] to `out`. The calling thread writes the first part of
-/// the items as it renders them; the others are rendered meanwhile, each
-/// on a thread of its own, and written after it in order. The parts are of
-/// about equal size, not count (vz-comply's failed results, which come
-/// first, are twice the size of the passed ones).
+/// [`emit_json_list`] to `out`. The items are cut into parts of about equal
+/// size, not count (vz-comply's failed results, which come first, are twice
+/// the size of the passed ones), several per thread. The calling thread
+/// takes parts from the front and writes each as it renders it; the other
+/// threads take them from the back and keep what they render, which is
+/// written after the caller's parts, in order. Taken as they go, the parts
+/// share out by how fast each thread turns out to be: a helper that starts
+/// late, or renders into fresh memory, leaves more to the caller.
 fn write_json_list<T: serde::Serialize + Sync>(
     out: &mut impl Write,
     value: &impl serde::Serialize,
@@ -135,23 +138,44 @@ fn write_json_list<T: serde::Serialize + Sync>(
         return out.write_all(&head).and_then(|()| out.write_all(b"\n"));
     }
     out.write_all(&head[..close])?;
-    let parts = if items.len() < PARALLEL_ITEMS { 1 } else { crate::cores() };
-    let mut parts = split_evenly(items, parts, size).into_iter();
-    let first = parts.next().unwrap_or_default();
+    let threads = if items.len() < PARALLEL_ITEMS { 1 } else { crate::cores() };
+    let parts = split_evenly(items, threads * PARTS_PER_THREAD, size);
+    let render = |out: &mut dyn Write, k: usize| {
+        crate::json::items_to_writer_pretty(out, parts[k], 2, k == 0).map_err(std::io::Error::from)
+    };
+    // The caller renders the first part (the one without a comma before it)
+    // before any other is taken.
+    let claims = Claims::new(parts.len(), 1);
+    let helper = || {
+        let mut done = Vec::new();
+        while let Some(k) = claims.back() {
+            let mut pieces = Pieces::default();
+            render(&mut pieces, k)?;
+            done.push((k, pieces.0));
+        }
+        Ok::<_, std::io::Error>(done)
+    };
     std::thread::scope(|scope| {
-        let rest = crate::par::start_helpers(
-            scope,
-            parts.map(|part| {
-                move || {
-                    let mut pieces = Pieces::default();
-                    crate::json::items_to_writer_pretty(&mut pieces, part, 2, false)
-                        .map(|()| pieces.0)
-                }
-            }),
-        );
-        crate::json::items_to_writer_pretty(&mut *out, first, 2, true)?;
-        for part in rest {
-            for piece in part.join().unwrap_or_else(|e| std::panic::resume_unwind(e))? {
+        let helpers = if threads > 1 {
+            crate::par::start_helpers(scope, (1..threads).map(|_| &helper))
+        } else {
+            Vec::new()
+        };
+        let mut k = Some(0);
+        while let Some(part) = k {
+            if let Err(e) = render(&mut *out, part) {
+                claims.close();
+                return Err(e);
+            }
+            k = claims.front();
+        }
+        let mut rest = Vec::new();
+        for h in helpers {
+            rest.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+        }
+        rest.sort_unstable_by_key(|&(k, _)| k);
+        for (_, pieces) in rest {
+            for piece in pieces {
                 out.write_all(&piece)?;
             }
         }
@@ -160,6 +184,41 @@ fn write_json_list<T: serde::Serialize + Sync>(
     out.write_all(b"\n  ]")?;
     out.write_all(&head[close + 1..])?;
     out.write_all(b"\n")
+}
+
+/// How many parts each thread's share of a list is cut into.
+const PARTS_PER_THREAD: usize = 8;
+
+/// Parts of a list still to render, taken from both ends: the calling
+/// thread takes them from the front (so it writes a run of parts from the
+/// first, in order), the helpers from the back.
+struct Claims(std::sync::Mutex<std::ops::Range<usize>>);
+
+impl Claims {
+    /// Parts `from..parts` are still to take.
+    fn new(parts: usize, from: usize) -> Self {
+        Claims(std::sync::Mutex::new(from..parts))
+    }
+
+    fn left(&self) -> std::sync::MutexGuard<'_, std::ops::Range<usize>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The first part not yet taken, if any.
+    fn front(&self) -> Option<usize> {
+        self.left().next()
+    }
+
+    /// The last part not yet taken, if any.
+    fn back(&self) -> Option<usize> {
+        self.left().next_back()
+    }
+
+    /// Leaves nothing more to take (the output failed).
+    fn close(&self) {
+        let mut left = self.left();
+        left.start = left.end;
+    }
 }
 
 /// `items` cut into `parts` runs of about equal total `size`, none empty
@@ -225,6 +284,26 @@ mod tests {
             tags: (0..i % 3).map(|t| t.to_string()).collect(),
             nested: i.is_multiple_of(4).then(|| Box::new(item(i + 1))),
         }
+    }
+
+    /// Parts are taken once each: the front ones in order from where the
+    /// caller starts, the back ones from the end, until they meet; after a
+    /// failure nothing is left to take.
+    #[test]
+    fn parts_are_taken_from_both_ends_once() {
+        let claims = Claims::new(6, 1);
+        assert_eq!(claims.back(), Some(5));
+        assert_eq!(claims.front(), Some(1));
+        assert_eq!(claims.back(), Some(4));
+        assert_eq!(claims.front(), Some(2));
+        assert_eq!(claims.front(), Some(3));
+        assert_eq!((claims.front(), claims.back()), (None, None));
+        let claims = Claims::new(1, 1);
+        assert_eq!((claims.front(), claims.back()), (None, None));
+        let claims = Claims::new(9, 1);
+        assert_eq!(claims.back(), Some(8));
+        claims.close();
+        assert_eq!((claims.front(), claims.back()), (None, None));
     }
 
     /// Whatever the number of items (below, at and above the number that
