@@ -44,6 +44,7 @@
 
 pub mod write;
 
+use crate::sourcemap::PathHash;
 use crate::text::offset_in;
 use crate::yaml::SourceMap;
 use serde_json::{Map, Value};
@@ -91,7 +92,7 @@ pub fn read(text: &str, locate: bool) -> Option<Vec<Doc>> {
         i: 0,
         locate,
         depth: 0,
-        path: String::new(),
+        path: PathHash::ROOT,
         flow_min: 0,
         places: Default::default(),
         blocks: Vec::new(),
@@ -277,7 +278,7 @@ struct Reader<'a> {
     locate: bool,
     depth: usize,
     /// The path of the node being read (when locating).
-    path: String,
+    path: PathHash,
     /// The least indentation of the lines a flow collection goes on over.
     flow_min: usize,
     /// The places of the values and keys of the current document (when
@@ -328,7 +329,7 @@ impl<'a> Reader<'a> {
         }
         self.i = 0;
         self.depth = 0;
-        self.path.clear();
+        self.path = PathHash::ROOT;
         let value = if is_item(first.text) {
             self.sequence_node(first)?
         } else if first.text.starts_with(['[', '{']) {
@@ -357,38 +358,38 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
-    /// Appends `key` to the path (as [`crate::path::key`] writes it);
-    /// returns the length to go back to.
-    fn enter_key(&mut self, key: &str) -> usize {
-        let len = self.path.len();
+    /// Goes down to `key` of the mapping (when locating); returns the path
+    /// to go back to.
+    fn enter_key(&mut self, key: &str) -> PathHash {
+        let parent = self.path;
         if self.locate {
-            crate::path::push_key(&mut self.path, key);
+            self.path = parent.key(key);
         }
-        len
+        parent
     }
 
-    /// Appends item `i` to the path (as [`crate::path::index`] writes it).
-    fn enter_index(&mut self, i: usize) -> usize {
-        let len = self.path.len();
+    /// Goes down to item `i` of the list (when locating).
+    fn enter_index(&mut self, i: usize) -> PathHash {
+        let parent = self.path;
         if self.locate {
-            crate::path::push_index(&mut self.path, i);
+            self.path = parent.index(i);
         }
-        len
+        parent
     }
 
-    fn leave(&mut self, len: usize) {
-        self.path.truncate(len);
+    fn leave(&mut self, parent: PathHash) {
+        self.path = parent;
     }
 
     fn value_at(&mut self, at: At) {
         if self.locate {
-            self.places.value(&self.path, at);
+            self.places.value(self.path, at);
         }
     }
 
     fn key_at(&mut self, at: At) {
         if self.locate {
-            self.places.key(&self.path, at);
+            self.places.key(self.path, at);
         }
     }
 
@@ -443,7 +444,7 @@ impl<'a> Reader<'a> {
             }
             let (key, colon) = split_key(line.text)?;
             self.i += 1;
-            let len = self.enter_key(&key);
+            let parent = self.enter_key(&key);
             self.key_at((line.no, line.col(0)));
             let rest = &line.text[colon + 1..];
             let value = if is_end(rest) {
@@ -466,7 +467,7 @@ impl<'a> Reader<'a> {
                 let off = line.text.len() - rest.trim_spaces_start().len();
                 self.scalar_or_flow(line, off, indent)?
             };
-            self.leave(len);
+            self.leave(parent);
             if map.insert(key.into_owned(), value).is_some() {
                 return None;
             }
@@ -494,7 +495,7 @@ impl<'a> Reader<'a> {
             if indentless && items.is_empty() {
                 self.value_at(mark);
             }
-            let len = self.enter_index(items.len());
+            let parent = self.enter_index(items.len());
             let item = if empty {
                 self.i += 1;
                 match self.lines.get(self.i) {
@@ -516,7 +517,7 @@ impl<'a> Reader<'a> {
                 let inner = Line { indent: indent + off, text: rest, ..line };
                 self.scalar_or_flow(inner, 0, indent)?
             };
-            self.leave(len);
+            self.leave(parent);
             items.push(item);
         }
         Some(Value::Array(items))
@@ -698,9 +699,9 @@ impl<'a> Reader<'a> {
                     if line.text.as_bytes()[i] == b']' {
                         break i += 1;
                     }
-                    let len = self.enter_index(items.len());
+                    let parent = self.enter_index(items.len());
                     let (v, end) = self.flow(line, i)?;
-                    self.leave(len);
+                    self.leave(parent);
                     items.push(v);
                     i = self.flow_skip(line, end)?;
                     match line.text.as_bytes()[i] {
@@ -747,10 +748,10 @@ impl<'a> Reader<'a> {
                     if matches!(b.get(i), None | Some(b',' | b'}' | b'#')) {
                         return None;
                     }
-                    let len = self.enter_key(&key);
+                    let parent = self.enter_key(&key);
                     self.key_at(key_at);
                     let (v, end) = self.flow(line, i)?;
-                    self.leave(len);
+                    self.leave(parent);
                     if map.insert(key.into_owned(), v).is_some() {
                         return None;
                     }
@@ -1796,29 +1797,31 @@ mod tests {
     }
 
     #[test]
-    fn paths_are_written_as_the_path_module_writes_them() {
+    fn paths_are_hashed_as_the_path_module_writes_them() {
         let mut r = Reader {
             text: "",
             lines: Vec::new(),
             i: 0,
             locate: true,
             depth: 0,
-            path: String::new(),
+            path: PathHash::ROOT,
             flow_min: 0,
             places: Default::default(),
             blocks: Vec::new(),
             next_block: 0,
             pieces: Vec::new(),
         };
-        for parent in ["", "a", "a[0]", "b[\"x.y\"]"] {
-            for key in ["k", "", "a.b", "x[0]", "q\"", "ü", "with space", "a]"] {
-                r.path = parent.to_string();
-                r.enter_key(key);
-                assert_eq!(r.path, crate::path::key(parent, key), "{parent} {key}");
+        let of = |path: &str| PathHash::of(path).expect("a path");
+        for parent in ["", "a", "a[0]", "b[\"x.y\"]", "[\"\\\"\"]"] {
+            for key in ["k", "", "a.b", "x[0]", "q\"", "\\", "ü", "with space", "a]", "\n\u{1}"] {
+                r.path = of(parent);
+                let back = r.enter_key(key);
+                assert_eq!(r.path, of(&crate::path::key(parent, key)), "{parent} {key}");
+                assert_eq!(back, of(parent));
             }
-            r.path = parent.to_string();
+            r.path = of(parent);
             r.enter_index(12);
-            assert_eq!(r.path, crate::path::index(parent, 12));
+            assert_eq!(r.path, of(&crate::path::index(parent, 12)));
         }
     }
 

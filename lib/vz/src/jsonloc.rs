@@ -34,6 +34,7 @@
 //! equal.
 
 use crate::fastyaml::{Doc, MAX_DEPTH};
+use crate::sourcemap::PathHash;
 use serde_json::{Map, Number, Value};
 
 /// The bytes a string holds as they are: printable ASCII but `"` and `\`.
@@ -84,7 +85,7 @@ struct Reader<'a> {
     wide: usize,
     depth: usize,
     /// The path of the node being read.
-    path: String,
+    path: PathHash,
     /// The place of every value and key read.
     places: crate::sourcemap::Builder,
 }
@@ -99,7 +100,7 @@ impl<'a> Reader<'a> {
             line_start: 0,
             wide: 0,
             depth: 0,
-            path: String::new(),
+            path: PathHash::ROOT,
             places: Default::default(),
         }
     }
@@ -153,7 +154,7 @@ impl Reader<'_> {
     /// Reads the value at the next byte, recording its location.
     fn value(&mut self) -> Option<Value> {
         let at = self.at();
-        self.places.value(&self.path, at);
+        self.places.value(self.path, at);
         match self.peek()? {
             b'{' => self.object(),
             b'[' => self.array(),
@@ -195,10 +196,10 @@ impl Reader<'_> {
             }
             self.i += 1;
             self.skip_ws();
-            let len = self.enter_key(&key);
-            self.places.key(&self.path, key_at);
+            let parent = self.enter_key(&key);
+            self.places.key(self.path, key_at);
             let value = self.value()?;
-            self.path.truncate(len);
+            self.path = parent;
             if out.insert(key, value).is_some() {
                 return None; // a duplicate key: the full parser says so
             }
@@ -216,9 +217,9 @@ impl Reader<'_> {
             return Some(Value::Array(out));
         }
         loop {
-            let len = self.enter_index(out.len());
+            let parent = self.enter_index(out.len());
             let value = self.value()?;
-            self.path.truncate(len);
+            self.path = parent;
             out.push(value);
             if self.closed(b']')? {
                 break;
@@ -259,20 +260,18 @@ impl Reader<'_> {
         Some(c == close)
     }
 
-    /// Appends `key` to the path (as [`crate::path::key`] writes it);
-    /// returns the length to go back to.
-    fn enter_key(&mut self, key: &str) -> usize {
-        let len = self.path.len();
-        crate::path::push_key(&mut self.path, key);
-        len
+    /// Goes down to `key` of the mapping; returns the path to go back to.
+    fn enter_key(&mut self, key: &str) -> PathHash {
+        let parent = self.path;
+        self.path = parent.key(key);
+        parent
     }
 
-    /// Appends item `i` to the path (as [`crate::path::index`] writes it);
-    /// returns the length to go back to.
-    fn enter_index(&mut self, i: usize) -> usize {
-        let len = self.path.len();
-        crate::path::push_index(&mut self.path, i);
-        len
+    /// Goes down to item `i` of the list; returns the path to go back to.
+    fn enter_index(&mut self, i: usize) -> PathHash {
+        let parent = self.path;
+        self.path = parent.index(i);
+        parent
     }
 
     /// Reads a string from its opening quote.
@@ -688,18 +687,19 @@ mod tests {
     }
 
     #[test]
-    fn paths_are_written_as_the_path_module_writes_them() {
+    fn paths_are_hashed_as_the_path_module_writes_them() {
         let mut r = Reader::new("");
+        let of = |path: &str| PathHash::of(path).expect("a path");
         for parent in ["", "a", "a[0]", "b[\"x.y\"]", "a.b"] {
             for key in ["k", "", "a.b", "x[0]", "q\"", "ü", "with space", "a]", "\\", "\n\t"] {
-                r.path = parent.to_string();
-                assert_eq!(r.enter_key(key), parent.len());
-                assert_eq!(r.path, crate::path::key(parent, key), "{parent} {key}");
+                r.path = of(parent);
+                assert_eq!(r.enter_key(key), of(parent));
+                assert_eq!(r.path, of(&crate::path::key(parent, key)), "{parent} {key}");
             }
             for i in [0, 1, 9, 10, 99, 100, 12345, usize::MAX] {
-                r.path = parent.to_string();
-                assert_eq!(r.enter_index(i), parent.len());
-                assert_eq!(r.path, crate::path::index(parent, i));
+                r.path = of(parent);
+                assert_eq!(r.enter_index(i), of(parent));
+                assert_eq!(r.path, of(&crate::path::index(parent, i)));
             }
         }
     }

@@ -3,9 +3,11 @@
 //! messages point into the user's file with.
 //!
 //! The readers record every node of every input (tens of thousands per
-//! megabyte of manifests) and a run looks up a few: paths are kept as their
-//! 64-bit hashes rather than as text, one table lookup each, with no string
-//! made or sorted per node. Two paths of one document with the same hash
+//! megabyte of manifests) and a run looks up a few: paths are kept as 64-bit
+//! hashes rather than as text, one table lookup each. A path's hash is made
+//! a segment at a time ([`PathHash`]): a reader going down a document hashes
+//! each key once, with no path written out per node; a lookup reads its path
+//! once, segment by segment. Two paths of one document with the same hash
 //! (odds below one in ten million for a document of a million nodes) would
 //! share a place: a message could point at the wrong line, never read a
 //! wrong value.
@@ -25,9 +27,9 @@ type Places = HashMap<u64, (u32, u32), Hasher>;
 pub struct SourceMap {
     /// The places, shared by the items of a kubectl list with their list.
     tables: Arc<Tables>,
-    /// The path of this document inside the one its places were read from
-    /// (`items[3]` for an item of a list); empty for a whole document.
-    prefix: String,
+    /// Where this document stands inside the one its places were read from
+    /// (`items[3]` for an item of a list); the root for a whole document.
+    prefix: PathHash,
     /// How many values the document has.
     len: usize,
 }
@@ -42,19 +44,29 @@ impl SourceMap {
     /// The line and column of the value at `path`, or of its nearest ancestor
     /// that has one.
     pub fn value(&self, path: &str) -> Option<(usize, usize)> {
-        let mut p = path;
-        loop {
-            if let Some(at) = self.tables.values.get(&self.hash(p)) {
-                return Some(widen(*at));
+        // The deepest level of the path that has a place: nearly always the
+        // path itself, so the levels are kept (the first sixteen; beyond,
+        // each is looked up on the way) and looked up from the deepest.
+        let values = &self.tables.values;
+        let mut levels = [self.prefix; 16];
+        let (mut n, mut beyond) = (1, None);
+        self.prefix.walk(path, |h| {
+            if n < levels.len() {
+                levels[n] = h;
+                n += 1;
+            } else if let Some(at) = values.get(&h.0) {
+                beyond = Some(at);
             }
-            p = crate::path::parent(p)?;
-        }
+        })?;
+        let place = beyond.or_else(|| levels[..n].iter().rev().find_map(|h| values.get(&h.0)));
+        place.map(|&at| widen(at))
     }
 
     /// The line and column of the key holding `path` (falls back to the value).
     pub fn key(&self, path: &str) -> Option<(usize, usize)> {
-        match self.tables.keys.get(&self.hash(path)) {
-            Some(at) => Some(widen(*at)),
+        let place = self.prefix.join(path).and_then(|h| self.tables.keys.get(&h.0));
+        match place {
+            Some(&at) => Some(widen(at)),
             None => self.value(path),
         }
     }
@@ -81,33 +93,110 @@ impl SourceMap {
 
     /// The map of the value at `path` (a relative path to the root of the
     /// document), which has `len` values: for the items of a kubectl list,
-    /// each made a document of its own. The places are shared, not copied.
+    /// each made a document of its own. The places are shared, not copied;
+    /// a path that is not one finds none.
     pub fn at_path(&self, path: &str, len: usize) -> SourceMap {
-        SourceMap { tables: Arc::clone(&self.tables), prefix: self.joined(path), len }
-    }
-
-    /// `path` (relative to this document) as its tables know it.
-    fn joined(&self, path: &str) -> String {
-        if self.prefix.is_empty() {
-            return path.to_string();
-        }
-        let mut full = String::with_capacity(self.prefix.len() + 1 + path.len());
-        full.push_str(&self.prefix);
-        if !path.is_empty() && !path.starts_with('[') {
-            full.push('.');
-        }
-        full.push_str(path);
-        full
-    }
-
-    fn hash(&self, path: &str) -> u64 {
-        if self.prefix.is_empty() { hash(path) } else { hash(&self.joined(path)) }
+        let prefix = self.prefix.join(path).unwrap_or(PathHash::NOWHERE);
+        SourceMap { tables: Arc::clone(&self.tables), prefix, len }
     }
 }
 
-fn hash(path: &str) -> u64 {
-    use std::hash::BuildHasher;
-    Hasher::default().hash_one(path)
+/// The hash of a path ([`crate::path`]'s `a.b[0]["c.d"]`), made a segment
+/// at a time: [`PathHash::key`] and [`PathHash::index`] go down a level, as
+/// [`crate::path::key`] and [`crate::path::index`] write it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PathHash(u64);
+
+impl Default for PathHash {
+    fn default() -> Self {
+        PathHash::ROOT
+    }
+}
+
+impl PathHash {
+    /// The root of a document (the empty path).
+    pub const ROOT: PathHash = PathHash(0x243f_6a88_85a3_08d3);
+    /// No path: what a path that does not parse hashes to in a lookup.
+    const NOWHERE: PathHash = PathHash(0x1319_8a2e_0370_7344);
+
+    /// The value under `key` of the mapping here.
+    pub fn key(self, key: &str) -> PathHash {
+        use std::hash::{BuildHasher, Hasher as _};
+        let mut h = Hasher::default().build_hasher();
+        h.write_u64(self.0);
+        h.write(key.as_bytes());
+        PathHash(h.finish())
+    }
+
+    /// Item `i` of the list here.
+    pub fn index(self, i: usize) -> PathHash {
+        use std::hash::BuildHasher;
+        PathHash(Hasher::default().hash_one((self.0, i)) ^ INDEX)
+    }
+
+    /// The path `path` below this one (`None` if it is not a path as
+    /// [`crate::path`] writes them).
+    pub fn join(self, path: &str) -> Option<PathHash> {
+        let mut last = self;
+        self.walk(path, |h| last = h)?;
+        Some(last)
+    }
+
+    /// The path `path` from the root (`None` if it is not one).
+    pub fn of(path: &str) -> Option<PathHash> {
+        PathHash::ROOT.join(path)
+    }
+
+    /// Goes down `path` from here, a segment at a time, giving each level's
+    /// hash to `each`; `None` if `path` is not a path as [`crate::path`]
+    /// writes them (`a.b[0]["c.d"]`: plain keys after dots, indexes and
+    /// quoted keys in brackets).
+    fn walk(self, path: &str, mut each: impl FnMut(PathHash)) -> Option<()> {
+        let (mut here, mut rest) = (self, path);
+        let mut first = true;
+        while !rest.is_empty() {
+            if let Some(inner) = rest.strip_prefix('[') {
+                let close = if inner.starts_with('"') {
+                    let end = closing_quote(inner)?;
+                    let key: String = serde_json::from_str(&inner[..=end]).ok()?;
+                    here = here.key(&key);
+                    end + 1
+                } else {
+                    let end = inner.find(']')?;
+                    here = here.index(inner[..end].parse().ok()?);
+                    end
+                };
+                rest = inner[close..].strip_prefix(']')?;
+            } else {
+                if !first {
+                    rest = rest.strip_prefix('.')?;
+                }
+                let end = rest.bytes().position(|b| matches!(b, b'.' | b'[')).unwrap_or(rest.len());
+                here = here.key(&rest[..end]);
+                rest = &rest[end..];
+            }
+            first = false;
+            each(here);
+        }
+        Some(())
+    }
+}
+
+/// Sets an index's hash apart from a key's.
+const INDEX: u64 = 0x8000_0000_0000_0001;
+
+/// The byte of the quote that closes the JSON string `quoted` starts.
+fn closing_quote(quoted: &str) -> Option<usize> {
+    let b = quoted.as_bytes();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn narrow(n: usize) -> u32 {
@@ -129,22 +218,27 @@ pub struct Builder {
 impl Builder {
     /// The value at `path` is at `(line, column)`; a later place for the
     /// same path replaces an earlier one.
-    pub fn value(&mut self, path: &str, (line, column): (usize, usize)) {
-        self.values.push((hash(path), (narrow(line), narrow(column))));
+    pub fn value(&mut self, path: PathHash, (line, column): (usize, usize)) {
+        self.values.push((path.0, (narrow(line), narrow(column))));
     }
 
     /// The key holding `path` is at `(line, column)`.
-    pub fn key(&mut self, path: &str, (line, column): (usize, usize)) {
-        self.keys.push((hash(path), (narrow(line), narrow(column))));
+    pub fn key(&mut self, path: PathHash, (line, column): (usize, usize)) {
+        self.keys.push((path.0, (narrow(line), narrow(column))));
     }
 
     /// The map of the places given since the last `finish`.
     pub fn finish(&mut self) -> SourceMap {
         // Collected in the order given: a later place replaces an earlier.
-        let values: Places = self.values.drain(..).collect();
-        let keys: Places = self.keys.drain(..).collect();
+        let table = |places: &mut Vec<(u64, (u32, u32))>| {
+            let mut table = Places::with_capacity_and_hasher(places.len(), Hasher::default());
+            table.extend(places.drain(..));
+            table
+        };
+        let values = table(&mut self.values);
+        let keys = table(&mut self.keys);
         let len = values.len();
-        SourceMap { tables: Arc::new(Tables { values, keys }), prefix: String::new(), len }
+        SourceMap { tables: Arc::new(Tables { values, keys }), prefix: PathHash::ROOT, len }
     }
 }
 
@@ -152,18 +246,22 @@ impl Builder {
 mod tests {
     use super::*;
 
+    fn at(path: &str) -> PathHash {
+        PathHash::of(path).expect("a path")
+    }
+
     fn map() -> SourceMap {
         let mut b = Builder::default();
-        b.value("", (1, 1));
-        b.key("items", (1, 1));
-        b.value("items", (2, 1));
-        b.value("items[0]", (2, 3));
-        b.key("items[0].name", (2, 3));
-        b.value("items[0].name", (2, 9));
-        b.value("items[1]", (3, 3));
-        b.key("items[1][\"a.b\"]", (3, 3));
-        b.value("items[1][\"a.b\"]", (3, 8));
-        b.value("items[1][\"a.b\"]", (4, 8));
+        b.value(at(""), (1, 1));
+        b.key(at("items"), (1, 1));
+        b.value(at("items"), (2, 1));
+        b.value(at("items[0]"), (2, 3));
+        b.key(at("items[0].name"), (2, 3));
+        b.value(at("items[0].name"), (2, 9));
+        b.value(at("items[1]"), (3, 3));
+        b.key(at("items[1][\"a.b\"]"), (3, 3));
+        b.value(at("items[1][\"a.b\"]"), (3, 8));
+        b.value(at("items[1][\"a.b\"]"), (4, 8));
         b.finish()
     }
 
@@ -201,6 +299,41 @@ mod tests {
         assert_eq!(m.at_path("items", 5).at_path("[0]", 2).value("name"), Some((2, 9)));
     }
 
+    /// A path's hash is its segments' hashes, one at a time: what the
+    /// readers make going down a document, and what a lookup reads from
+    /// the path's text.
+    #[test]
+    fn paths_hash_segment_by_segment() {
+        let root = PathHash::ROOT;
+        assert_eq!(PathHash::of(""), Some(root));
+        assert_eq!(PathHash::of("a.b"), Some(root.key("a").key("b")));
+        assert_eq!(PathHash::of("a[0].b"), Some(root.key("a").index(0).key("b")));
+        assert_eq!(PathHash::of("[3][4]"), Some(root.index(3).index(4)));
+        assert_eq!(PathHash::of(r#"a["x.y"]"#), Some(root.key("a").key("x.y")));
+        assert_eq!(PathHash::of(r#"["q\"]\\"].c"#), Some(root.key("q\"]\\").key("c")));
+        assert_eq!(PathHash::of(r#"[""]"#), Some(root.key("")));
+        assert_eq!(root.key("a").join("b[1]"), PathHash::of("a.b[1]"));
+        // An index is not the key that spells it, nor a key its parent's.
+        assert_ne!(PathHash::of("[0]"), PathHash::of(r#"["0"]"#));
+        assert_ne!(PathHash::of("a.b"), PathHash::of(r#"["a.b"]"#));
+        assert_ne!(PathHash::of("a"), Some(root));
+        for bad in ["a[", "a[x]", "a[1", r#"["a"#, r#"["a"x"#, "a[0]b", "[-1]"] {
+            assert_eq!(PathHash::of(bad), None, "{bad}");
+        }
+        // Past sixteen levels, the nearest ancestor still answers.
+        let deep: String = (0..40).map(|i| format!("[{i}]")).collect();
+        let mut b = Builder::default();
+        b.value(PathHash::ROOT, (1, 1));
+        b.value(at(&deep[..deep.find("[20]").unwrap_or(0)]), (20, 1));
+        b.value(at(&deep[..deep.find("[8]").unwrap_or(0)]), (8, 1));
+        let m = b.finish();
+        assert_eq!(m.value(&deep), Some((20, 1)));
+        assert_eq!(m.value(&deep[..deep.find("[15]").unwrap_or(0)]), Some((8, 1)));
+        assert_eq!(m.value("[0][1]"), Some((1, 1)));
+        // A map at a path that is not one finds nothing.
+        assert_eq!(map().at_path("items[", 1).value(""), None);
+    }
+
     #[test]
     fn shifting_moves_every_place_down() {
         let mut m = map();
@@ -216,7 +349,7 @@ mod tests {
     fn equal_places_are_equal_maps() {
         assert_eq!(map(), map());
         let mut other = Builder::default();
-        other.value("", (1, 2));
+        other.value(PathHash::ROOT, (1, 2));
         assert_ne!(map(), other.finish());
     }
 }

@@ -60,6 +60,7 @@ pub fn parse_stream(text: &str, input: &str) -> Result<Vec<Value>, Error> {
     Ok(docs.into_iter().flatten().map(|j| j.0).collect())
 }
 
+use crate::sourcemap::PathHash;
 pub use crate::sourcemap::SourceMap;
 
 /// A parsed document and where its parts came from.
@@ -80,7 +81,7 @@ pub fn parse_stream_located(text: &str, input: &str) -> Result<Vec<LocatedDoc>, 
     let mut out = Vec::with_capacity(docs.len());
     let mut places = crate::sourcemap::Builder::default();
     for doc in docs.into_iter().flatten() {
-        let value = doc_to_value(doc, String::new(), &mut places);
+        let value = doc_to_value(doc, PathHash::ROOT, &mut places);
         out.push(LocatedDoc { value, map: places.finish() });
     }
     Ok(out)
@@ -290,22 +291,22 @@ fn lc(l: &serde_saphyr::Location) -> (usize, usize) {
     (l.line() as usize, l.column() as usize)
 }
 
-fn doc_to_value(node: Spanned<Node>, path: String, map: &mut crate::sourcemap::Builder) -> Value {
-    map.value(&path, lc(&node.referenced));
+fn doc_to_value(node: Spanned<Node>, path: PathHash, map: &mut crate::sourcemap::Builder) -> Value {
+    map.value(path, lc(&node.referenced));
     match node.value {
         Node::Scalar(v) => v,
         Node::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
-                out.push(doc_to_value(item, crate::path::index(&path, i), map));
+                out.push(doc_to_value(item, path.index(i), map));
             }
             Value::Array(out)
         }
         Node::Map(entries) => {
             let mut out = Map::new();
             for (k, v) in entries {
-                let child = crate::path::key(&path, &k.value.0);
-                map.key(&child, lc(&k.referenced));
+                let child = path.key(&k.value.0);
+                map.key(child, lc(&k.referenced));
                 let value = doc_to_value(v, child, map);
                 out.insert(k.value.0, value);
             }
