@@ -125,19 +125,10 @@ fn write_json_list<T: serde::Serialize + Sync>(
     items: &[T],
     size: impl Fn(&T) -> usize,
 ) -> std::io::Result<()> {
-    let head = crate::json::to_vec_pretty(value)?;
-    same_as_serde_json(value, &head);
-    // A line break followed by two spaces and a quote starts a top-level
-    // field: JSON text holds no line break of its own.
-    let hole = format!("\n  \"{field}\": []");
-    let Some(at) = memchr::memmem::find(&head, hole.as_bytes()) else {
-        return Err(std::io::Error::other(format!("no empty top-level list {field:?} to fill")));
-    };
-    let close = at + hole.len() - 1;
     if items.is_empty() {
+        let (head, _) = head_with_hole(value, field)?;
         return out.write_all(&head).and_then(|()| out.write_all(b"\n"));
     }
-    out.write_all(&head[..close])?;
     let threads = if items.len() < PARALLEL_ITEMS { 1 } else { crate::cores() };
     let parts = split_evenly(items, threads * PARTS_PER_THREAD, size);
     let render = |out: &mut dyn Write, k: usize| {
@@ -156,34 +147,58 @@ fn write_json_list<T: serde::Serialize + Sync>(
         Ok::<_, std::io::Error>(done)
     };
     std::thread::scope(|scope| {
+        // The helpers start on the last parts while this thread renders
+        // the answer around the list.
         let helpers = if threads > 1 {
             crate::par::start_helpers(scope, (1..threads).map(|_| &helper))
         } else {
             Vec::new()
         };
-        let mut k = Some(0);
-        while let Some(part) = k {
-            if let Err(e) = render(&mut *out, part) {
-                claims.close();
-                return Err(e);
+        let front = head_with_hole(value, field).and_then(|(head, close)| {
+            out.write_all(&head[..close])?;
+            let mut k = Some(0);
+            while let Some(part) = k {
+                render(&mut *out, part)?;
+                k = claims.front();
             }
-            k = claims.front();
+            Ok((head, close))
+        });
+        if front.is_err() {
+            claims.close();
         }
         let mut rest = Vec::new();
         for h in helpers {
-            rest.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+            let done = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            // This thread's failure is the first, in output order.
+            if front.is_ok() {
+                rest.extend(done?);
+            }
         }
+        let (head, close) = front?;
         rest.sort_unstable_by_key(|&(k, _)| k);
         for (_, pieces) in rest {
             for piece in pieces {
                 out.write_all(&piece)?;
             }
         }
-        Ok::<(), std::io::Error>(())
-    })?;
-    out.write_all(b"\n  ]")?;
-    out.write_all(&head[close + 1..])?;
-    out.write_all(b"\n")
+        out.write_all(b"\n  ]")?;
+        out.write_all(&head[close + 1..])?;
+        out.write_all(b"\n")
+    })
+}
+
+/// `value` rendered, and the byte of the `]` of its empty top-level list
+/// `field`, where the items go.
+fn head_with_hole(value: &impl serde::Serialize, field: &str) -> std::io::Result<(Vec<u8>, usize)> {
+    let head = crate::json::to_vec_pretty(value)?;
+    same_as_serde_json(value, &head);
+    // A line break followed by two spaces and a quote starts a top-level
+    // field: JSON text holds no line break of its own.
+    let hole = format!("\n  \"{field}\": []");
+    let Some(at) = memchr::memmem::find(&head, hole.as_bytes()) else {
+        return Err(std::io::Error::other(format!("no empty top-level list {field:?} to fill")));
+    };
+    Ok((head, at + hole.len() - 1))
 }
 
 /// How many parts each thread's share of a list is cut into.
@@ -366,5 +381,14 @@ mod tests {
         assert_eq!(e.to_string(), "no empty top-level list \"items\" to fill");
         let e = write_json_list(&mut Vec::new(), &answer, "nothing", &[1], |_| 1).unwrap_err();
         assert_eq!(e.to_string(), "no empty top-level list \"nothing\" to fill");
+        // Also when helpers have started on the list, and with no items:
+        // nothing is written.
+        let many = vec![1; PARALLEL_ITEMS * 4];
+        for items in [&many[..], &[]] {
+            let mut out = Vec::new();
+            let e = write_json_list(&mut out, &answer, "nothing", items, |_| 1).unwrap_err();
+            assert_eq!(e.to_string(), "no empty top-level list \"nothing\" to fill");
+            assert!(out.is_empty());
+        }
     }
 }
