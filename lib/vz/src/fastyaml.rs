@@ -343,7 +343,7 @@ impl<'a> Reader<'a> {
             }
             value
         } else {
-            self.mapping_node(first)?
+            self.mapping_node(first, None)?
         };
         // Every line read, and every block scalar read ahead taken where
         // the reader met its header.
@@ -398,11 +398,12 @@ impl<'a> Reader<'a> {
         (self.depth <= MAX_DEPTH).then_some(())
     }
 
-    /// A block mapping whose first key is on `line` (the current line).
-    fn mapping_node(&mut self, line: Line<'a>) -> Option<Value> {
+    /// A block mapping whose first key is on `line` (the current line);
+    /// `first` is that line split at its key, when the caller has split it.
+    fn mapping_node(&mut self, line: Line<'a>, first: Option<Key<'a>>) -> Option<Value> {
         self.deeper()?;
         self.value_at((line.no, line.col(0)));
-        let value = self.mapping(line.indent)?;
+        let value = self.mapping(line.indent, first)?;
         self.depth -= 1;
         Some(value)
     }
@@ -423,8 +424,8 @@ impl<'a> Reader<'a> {
         let line = self.lines[self.i];
         if is_item(line.text) {
             self.sequence_node(line)
-        } else if split_key(line.text).is_some() {
-            self.mapping_node(line)
+        } else if let Some(first) = split_key(line.text) {
+            self.mapping_node(line, Some(first))
         } else if line.text.starts_with(['|', '>']) {
             None
         } else {
@@ -433,7 +434,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn mapping(&mut self, indent: usize) -> Option<Value> {
+    fn mapping(&mut self, indent: usize, mut first: Option<Key<'a>>) -> Option<Value> {
         let mut map = Map::new();
         while let Some(&line) = self.lines.get(self.i) {
             if line.indent < indent || (line.indent == indent && is_item(line.text)) {
@@ -442,7 +443,10 @@ impl<'a> Reader<'a> {
             if line.indent > indent {
                 return None;
             }
-            let (key, colon) = split_key(line.text)?;
+            let (key, colon) = match first.take() {
+                Some(split) => split,
+                None => split_key(line.text)?,
+            };
             self.i += 1;
             let parent = self.enter_key(&key);
             self.key_at((line.no, line.col(0)));
@@ -507,11 +511,11 @@ impl<'a> Reader<'a> {
                 }
             } else if is_item(rest) {
                 return None;
-            } else if split_key(rest).is_some() {
+            } else if let Some(first) = split_key(rest) {
                 // `- key: value` opens a mapping whose keys line up with `key`.
                 let inner = Line { indent: indent + off, text: rest, ..line };
                 self.lines[self.i] = inner;
-                self.mapping_node(inner)?
+                self.mapping_node(inner, Some(first))?
             } else {
                 self.i += 1;
                 let inner = Line { indent: indent + off, text: rest, ..line };
@@ -1180,7 +1184,10 @@ fn flow_plain(t: &str, off: usize, key: bool) -> Option<(&str, usize)> {
 /// `key: rest`, `key:` or `key: # comment`, with a plain or quoted key
 /// that is text (spaces may come before the `:`): the key and the byte
 /// offset of its `:`.
-fn split_key(content: &str) -> Option<(Cow<'_, str>, usize)> {
+/// A mapping line's key and the byte of the `:` after it.
+type Key<'a> = (Cow<'a, str>, usize);
+
+fn split_key(content: &str) -> Option<Key<'_>> {
     let b = content.as_bytes();
     let (key, end) = match b[0] {
         b'"' => double_quoted(content, 0)?,
@@ -1287,13 +1294,20 @@ fn plain(s: &str) -> Option<Value> {
 /// for any other spelling a number parser might read (`1e3`, `0x1F`, `+1`,
 /// `.5`, `1_000`, `.inf`, `nan`).
 fn classify(s: &str) -> Option<Plain> {
+    // Most plain scalars and keys are words: one starting with a letter no
+    // boolean, null, infinity or not-a-number starts with is text.
+    let first = *s.as_bytes().first()?;
+    if first.is_ascii_alphabetic()
+        && !matches!(first.to_ascii_lowercase(), b't' | b'f' | b'n' | b'i')
+    {
+        return Some(Plain::Text);
+    }
     match s {
         "true" | "True" | "TRUE" => return Some(Plain::Typed(Value::Bool(true))),
         "false" | "False" | "FALSE" => return Some(Plain::Typed(Value::Bool(false))),
         "~" | "null" | "Null" | "NULL" => return Some(Plain::Typed(Value::Null)),
         _ => {}
     }
-    let first = *s.as_bytes().first()?;
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
         // Rust's float parser, which the full parser uses, reads these too.
         let special =
@@ -1822,6 +1836,38 @@ mod tests {
             r.path = of(parent);
             r.enter_index(12);
             assert_eq!(r.path, of(&crate::path::index(parent, 12)));
+        }
+    }
+
+    /// Words are classified as the full parser reads them, those starting
+    /// with any letter (the letters no boolean, null, infinity or
+    /// not-a-number starts with are taken as text at once) and the rest.
+    #[test]
+    fn words_are_typed_as_the_full_parser_types_them() {
+        let mut words: Vec<String> = ["true", "True", "TRUE", "tRUE", "false", "FALSE", "fAlse"]
+            .into_iter()
+            .chain(["null", "Null", "NULL", "nULL", "~", "inf", "Inf", "INF", "infinity"])
+            .chain(["Infinity", "iNfInItY", "nan", "NaN", "NAN", "name", "yes", "No", "on"])
+            .chain(["off", "y", "n", "t", "f", "i", "x", "Zebra", "0", "-1", "1.5", ".inf"])
+            .map(String::from)
+            .collect();
+        for c in (b'a'..=b'z').chain(b'A'..=b'Z') {
+            for rest in ["", "rue", "alse", "ull", "nf", "an", "ame", "x1"] {
+                words.push(format!("{}{rest}", c as char));
+            }
+        }
+        for w in &words {
+            // What the full parser refuses, the fast reader leaves to it.
+            let Ok(full) = yaml::parse_stream(&format!("k: {w}\n"), "t.yaml") else {
+                assert!(classify(w).is_none(), "{w}");
+                continue;
+            };
+            let read = &full[0]["k"];
+            match classify(w) {
+                Some(Plain::Text) => assert_eq!(read, &Value::String(w.clone()), "{w}"),
+                Some(Plain::Typed(v)) => assert_eq!(read, &v, "{w}"),
+                None => {}
+            }
         }
     }
 
