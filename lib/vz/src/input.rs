@@ -51,7 +51,9 @@ impl Input {
                 bytes = read_file(p).map_err(|e| Error::io_path(p, e))?;
             }
         }
-        text_from_bytes(bytes, &self.name())
+        // The name only for a message: making it is most of a small file's
+        // reading, for names that are paths.
+        text_from_bytes(bytes, || self.name())
     }
 }
 
@@ -116,14 +118,14 @@ fn read_parts(
     }
 }
 
-fn text_from_bytes(bytes: Vec<u8>, name: &str) -> Result<String, Error> {
+fn text_from_bytes(bytes: Vec<u8>, name: impl FnOnce() -> String) -> Result<String, Error> {
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         // Everything before the bad byte is text: where it stands.
         let before = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
         let (line, column) = crate::text::line_col(before, at);
         Error::Parse {
-            at: Location::at(name, line, column),
+            at: Location::at(name(), line, column),
             message: format!("not UTF-8 text (invalid byte at offset {at})"),
         }
     })?;
@@ -907,10 +909,11 @@ mod tests {
 
     #[test]
     fn bom_and_invalid_utf8() {
-        assert_eq!(text_from_bytes(b"\xef\xbb\xbfa: 1".to_vec(), "b").unwrap(), "a: 1");
-        let e = text_from_bytes(b"a: 1\nb: \xff".to_vec(), "b").unwrap_err();
+        assert_eq!(text_from_bytes(b"\xef\xbb\xbfa: 1".to_vec(), || "b".into()).unwrap(), "a: 1");
+        let e = text_from_bytes(b"a: 1\nb: \xff".to_vec(), || "b".into()).unwrap_err();
         assert_eq!(e.to_string(), "b:2:4: not UTF-8 text (invalid byte at offset 8)");
-        let e = text_from_bytes("ü\n  é\u{2}".bytes().chain([0xc3]).collect(), "c").unwrap_err();
+        let e = text_from_bytes("ü\n  é\u{2}".bytes().chain([0xc3]).collect(), || "c".into())
+            .unwrap_err();
         assert_eq!(e.to_string(), "c:2:5: not UTF-8 text (invalid byte at offset 8)");
     }
 }
