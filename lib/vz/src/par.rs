@@ -194,10 +194,10 @@ where
 /// Some virtual machines queue a new thread on its parent's CPU while
 /// another sits idle, so a helper would wait for its caller to finish its
 /// own share first (measured on a 2-CPU VM: a helper started 2 ms after its
-/// caller began 2 ms of work). Moving the caller instead, as this did
-/// before, left the caller waiting whenever the idle CPU was slow to wake
-/// (up to a millisecond, twice a run of vz-comply); a helper moving itself
-/// waits for it instead, while the caller works. Does nothing special
+/// caller began 2 ms of work). Moving the caller away instead leaves the
+/// caller waiting whenever the idle CPU is slow to wake (up to a
+/// millisecond, measured at two steps of a vz-comply run); a helper moving
+/// itself waits for it instead, while the caller works. Does nothing special
 /// where a thread may run on one CPU only or the calls fail.
 pub fn start_helpers<'scope, T, F>(
     scope: &'scope std::thread::Scope<'scope, '_>,

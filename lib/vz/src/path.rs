@@ -19,8 +19,9 @@ pub fn index(parent: &str, i: usize) -> String {
     path
 }
 
-/// Appends `key` to `path`, as [`key`] joins them: the readers that locate
-/// every value build their paths with this and [`push_index`].
+/// Appends `key` to `path`, as [`key`] joins them (for a path built up in
+/// one buffer, with [`push_index`]; the readers that locate every value
+/// hash the same segments instead: [`crate::sourcemap::PathHash`]).
 pub fn push_key(path: &mut String, key: &str) {
     if key.is_empty() || key.bytes().any(|c| matches!(c, b'.' | b'[' | b']' | b'"')) {
         path.push('[');
