@@ -76,36 +76,55 @@ pub enum Segment {
 
 /// Parses `a.b[0]["c.d"]` into segments; the error says what is wrong.
 pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    if rest.is_empty() {
+    if path.is_empty() {
         return Err("the path is empty".into());
     }
+    let mut out = Vec::new();
+    walk(path, |step| {
+        out.push(match step {
+            Step::Key(k) => Segment::Key(k.into_owned()),
+            Step::Index(i) => Segment::Index(i),
+        });
+    })?;
+    Ok(out)
+}
+
+/// One segment of a path as [`walk`] reads it: a key borrowed from the path
+/// unless it had escapes to decode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// A mapping key.
+    Key(std::borrow::Cow<'a, str>),
+    /// A sequence index.
+    Index(usize),
+}
+
+/// Reads `path` a segment at a time, as [`key`] and [`index`] write them
+/// (plain keys after dots, indexes and JSON-quoted keys in brackets), giving
+/// each to `each`; the empty path has none. The error says what is wrong.
+/// [`parse`] and the places of a document's values
+/// ([`crate::sourcemap::PathHash`]) read paths with this.
+pub fn walk<'a>(path: &'a str, mut each: impl FnMut(Step<'a>)) -> Result<(), String> {
+    let mut rest = path;
     let mut first = true;
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix('[') {
-            if let Some(r2) = r.strip_prefix('"') {
-                let mut s = String::new();
-                let mut chars = r2.char_indices();
-                let mut end = None;
-                while let Some((i, c)) = chars.next() {
-                    match c {
-                        '\\' => match chars.next() {
-                            Some((_, e)) => s.push(e),
-                            None => break,
-                        },
-                        '"' => {
-                            end = Some(i);
-                            break;
-                        }
-                        c => s.push(c),
-                    }
-                }
-                let end = end.ok_or_else(|| format!("unclosed quote in `{path}`"))?;
-                rest = r2[end + 1..]
+            if r.starts_with('"') {
+                let end = closing_quote(r).ok_or_else(|| format!("unclosed quote in `{path}`"))?;
+                let quoted = &r[..=end];
+                let inner = &quoted[1..end];
+                // Written as serde_json writes strings: decoded the same way.
+                let key = if inner.contains('\\') {
+                    let key: String = serde_json::from_str(quoted)
+                        .map_err(|e| format!("bad escape in a quoted key in `{path}`: {e}"))?;
+                    std::borrow::Cow::Owned(key)
+                } else {
+                    std::borrow::Cow::Borrowed(inner)
+                };
+                rest = r[end + 1..]
                     .strip_prefix(']')
                     .ok_or_else(|| format!("expected `]` after a quoted key in `{path}`"))?;
-                out.push(Segment::Key(s));
+                each(Step::Key(key));
             } else {
                 let close = r.find(']').ok_or_else(|| format!("unclosed `[` in `{path}`"))?;
                 let n = r[..close].parse::<usize>().map_err(|_| {
@@ -114,7 +133,7 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
                         &r[..close]
                     )
                 })?;
-                out.push(Segment::Index(n));
+                each(Step::Index(n));
                 rest = &r[close + 1..];
             }
         } else {
@@ -123,16 +142,30 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
                     .strip_prefix('.')
                     .ok_or_else(|| format!("expected `.` or `[` in `{path}` before `{rest}`"))?;
             }
-            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let end = rest.bytes().position(|b| matches!(b, b'.' | b'[')).unwrap_or(rest.len());
             if end == 0 {
                 return Err(format!("empty key in `{path}`"));
             }
-            out.push(Segment::Key(rest[..end].to_string()));
+            each(Step::Key(std::borrow::Cow::Borrowed(&rest[..end])));
             rest = &rest[end..];
         }
         first = false;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The byte of the quote that closes the JSON string `quoted` starts.
+fn closing_quote(quoted: &str) -> Option<usize> {
+    let b = quoted.as_bytes();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Writes segments back as a path.
@@ -225,5 +258,33 @@ mod tests {
         assert!(parse("a[x]").unwrap_err().contains("not a list index"));
         assert!(parse("a[0").unwrap_err().contains("unclosed"));
         assert!(parse("").is_err());
+        assert_eq!(
+            parse(r#"["a\qb"]"#).unwrap_err(),
+            "bad escape in a quoted key in `[\"a\\qb\"]`: invalid escape at line 1 column 4"
+        );
+        assert_eq!(parse(r#"["a"#).unwrap_err(), "unclosed quote in `[\"a`");
+        assert_eq!(parse(r#"["a"x"#).unwrap_err(), "expected `]` after a quoted key in `[\"a\"x`");
+    }
+
+    /// A key is read back as it was written, escapes and all (a line break
+    /// is written `\n` in its quotes and read as a line break), borrowed
+    /// from the path unless it had escapes.
+    #[test]
+    fn keys_read_back_as_written() {
+        for k in ["k", "", "a.b", "x[0]", "q\"", "\\", "\n\t\u{1}", "ü", "a]", "with space"] {
+            let p = key(&key("", "top"), k);
+            assert_eq!(
+                parse(&p),
+                Ok(vec![Segment::Key("top".into()), Segment::Key(k.into())]),
+                "{p}"
+            );
+        }
+        let mut steps = Vec::new();
+        walk(r#"a["b.c"][2]["d\"e"]"#, |s| steps.push(s)).unwrap();
+        let borrowed = |s: &Step<'_>| matches!(s, Step::Key(std::borrow::Cow::Borrowed(_)));
+        assert_eq!(steps.iter().map(borrowed).collect::<Vec<_>>(), [true, true, false, false]);
+        assert_eq!(steps[2], Step::Index(2));
+        assert_eq!(steps[3], Step::Key("d\"e".into()));
+        walk("", |_| panic!("the empty path has no segment")).unwrap();
     }
 }

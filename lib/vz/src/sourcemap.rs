@@ -12,6 +12,7 @@
 //! share a place: a message could point at the wrong line, never read a
 //! wrong value.
 
+use crate::path::Step;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -149,55 +150,22 @@ impl PathHash {
 
     /// Goes down `path` from here, a segment at a time, giving each level's
     /// hash to `each`; `None` if `path` is not a path as [`crate::path`]
-    /// writes them (`a.b[0]["c.d"]`: plain keys after dots, indexes and
-    /// quoted keys in brackets).
+    /// writes them.
     fn walk(self, path: &str, mut each: impl FnMut(PathHash)) -> Option<()> {
-        let (mut here, mut rest) = (self, path);
-        let mut first = true;
-        while !rest.is_empty() {
-            if let Some(inner) = rest.strip_prefix('[') {
-                let close = if inner.starts_with('"') {
-                    let end = closing_quote(inner)?;
-                    let key: String = serde_json::from_str(&inner[..=end]).ok()?;
-                    here = here.key(&key);
-                    end + 1
-                } else {
-                    let end = inner.find(']')?;
-                    here = here.index(inner[..end].parse().ok()?);
-                    end
-                };
-                rest = inner[close..].strip_prefix(']')?;
-            } else {
-                if !first {
-                    rest = rest.strip_prefix('.')?;
-                }
-                let end = rest.bytes().position(|b| matches!(b, b'.' | b'[')).unwrap_or(rest.len());
-                here = here.key(&rest[..end]);
-                rest = &rest[end..];
-            }
-            first = false;
+        let mut here = self;
+        let walked = crate::path::walk(path, |step| {
+            here = match step {
+                Step::Key(key) => here.key(&key),
+                Step::Index(i) => here.index(i),
+            };
             each(here);
-        }
-        Some(())
+        });
+        walked.ok()
     }
 }
 
 /// Sets an index's hash apart from a key's.
 const INDEX: u64 = 0x8000_0000_0000_0001;
-
-/// The byte of the quote that closes the JSON string `quoted` starts.
-fn closing_quote(quoted: &str) -> Option<usize> {
-    let b = quoted.as_bytes();
-    let mut i = 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i),
-            _ => i += 1,
-        }
-    }
-    None
-}
 
 fn narrow(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
