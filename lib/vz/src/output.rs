@@ -62,8 +62,8 @@ pub fn emit(bytes: &[u8]) -> Result<(), Error> {
 /// with the list left empty, so that its top-level field `field` (a plain
 /// name) renders as `[]`, and `items` are the list's items, `size` about
 /// the bytes each takes (what cuts the list into parts of even size, which
-/// the threads take as they go). Writes what [`emit_json`] writes for the answer with the items
-/// in the list.
+/// the threads take as they go). Writes what [`emit_json`] writes for the
+/// answer with the items in the list.
 pub fn emit_json_list<T: serde::Serialize + Sync>(
     value: &impl serde::Serialize,
     field: &str,
@@ -130,7 +130,9 @@ fn write_json_list<T: serde::Serialize + Sync>(
         return out.write_all(&head).and_then(|()| out.write_all(b"\n"));
     }
     let threads = if items.len() < PARALLEL_ITEMS { 1 } else { crate::cores() };
-    let parts = split_evenly(items, threads * PARTS_PER_THREAD, size);
+    // One part when this thread renders them all.
+    let parts = if threads > 1 { threads * PARTS_PER_THREAD } else { 1 };
+    let parts = split_evenly(items, parts, size);
     let render = |out: &mut dyn Write, k: usize| {
         crate::json::items_to_writer_pretty(out, parts[k], 2, k == 0).map_err(std::io::Error::from)
     };
